@@ -1,0 +1,110 @@
+"""Value objects shared by every stage: diagnostics, raw entries, paper records.
+
+Records are frozen dataclasses holding tuples, so a whole corpus is one immutable
+value that later stages (tags, links, rendering) read but never change in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem, pinned to a place: ``corpus/003_x.txt:142: date "Smarch 45" ...``."""
+
+    path: str
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    severity: Severity = field(compare=False)
+    message: str = field(compare=True)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Organization:
+    handle: str
+    name: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"handle": self.handle, "name": self.name}
+
+
+@dataclass(frozen=True)
+class RawDate:
+    """A date as written: ``Dec 28, 2023`` or ``May 21`` (year omitted)."""
+
+    month: int
+    day: int
+    year: int | None
+    line: int
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry of one listing file, as parsed, before validation and merging."""
+
+    path: str
+    title: str
+    abstract: str
+    title_line: int
+    abstract_line: int
+    authors: int | None = None
+    organization: Organization | None = None
+    date: RawDate | None = None
+    upvotes: int | None = None
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One corpus file. ``id`` is the file stem made URL-safe; it never changes."""
+
+    id: str
+    path: str
+    name: str
+    description: str
+    capture_year: int | None
+    entry_count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A validated, merged paper record. See README "Record schema"."""
+
+    id: str
+    url: str
+    title: str
+    abstract: str
+    authors: int | None
+    organization: Organization | None
+    published: str | None  # ISO date
+    upvotes: int | None
+    code_urls: tuple[str, ...]
+    collections: tuple[str, ...]
+    sources: tuple[str, ...]  # "path:line" of every copy, for diagnostics and provenance
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": self.authors,
+            "organization": self.organization.to_json() if self.organization else None,
+            "published": self.published,
+            "upvotes": self.upvotes,
+            "code_urls": list(self.code_urls),
+            "collections": list(self.collections),
+            "sources": list(self.sources),
+        }
