@@ -1,0 +1,210 @@
+"""Read the corpus folder: every ``*.txt`` listing, plus ``collections.yml`` overrides.
+
+All file I/O of the ingestion stage lives here. One bad file never stops the others:
+its problems become diagnostics and the rest of the corpus still loads. Parsed files
+are cached by content hash, so ``mkdocs serve`` re-parses only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .collections import CollectionSettings, name_collections
+from .listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
+from .model import Collection, Diagnostic, Paper, Severity
+from .records import Dated, date_entries, find_duplicates_in_file, merge_all
+
+SETTINGS_FILE = "collections.yml"
+_SETTING_KEYS = {"name": str, "description": str, "capture_year": int, "banner_words": list}
+_ID_JUNK = re.compile(r"[^a-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    papers: tuple[Paper, ...]
+    collections: tuple[Collection, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    entry_count: int
+    file_count: int
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+@dataclass
+class ListingCache:
+    """Parsed listings keyed by (content hash, banner words): unchanged files are not re-parsed."""
+
+    entries: dict[tuple[str, tuple[str, ...]], Listing] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+
+_CACHE = ListingCache()
+
+
+def display_path(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def collection_id(stem: str) -> str:
+    return _ID_JUNK.sub("-", stem.lower()).strip("-") or "collection"
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
+    """Bytes to text, or a diagnostic saying why not (empty, binary, not UTF-8)."""
+    if not data.strip():
+        return None, Diagnostic(path, 0, Severity.ERROR, "file is empty")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, Diagnostic(path, line, Severity.ERROR, "binary file (NUL byte); not a listing")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - line_start + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        return None, Diagnostic(
+            path, line, Severity.ERROR, f"not UTF-8: invalid byte 0x{bad} at column {column}; file skipped"
+        )
+
+
+def read_listing(path: Path, banner_words: tuple[str, ...], cache: ListingCache = _CACHE) -> Listing:
+    shown = display_path(path)
+    data = path.read_bytes()
+    key = (hashlib.sha256(data).hexdigest() + shown, banner_words)
+    cached = cache.entries.get(key)
+    if cached is not None:
+        cache.hits += 1
+        return cached
+    cache.misses += 1
+    text, problem = decode(shown, data)
+    if problem is not None or text is None:
+        listing = Listing(shown)
+        if problem is not None:
+            listing.diagnostics.append(problem)
+    else:
+        listing = parse_listing(shown, text, banner_words)
+        if not listing.entries and not listing.diagnostics:
+            listing.report(0, Severity.WARNING, "no entries found")
+    cache.entries[key] = listing
+    return listing
+
+
+def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, CollectionSettings]:
+    path = corpus_dir / SETTINGS_FILE
+    if not path.exists():
+        return {}
+    shown = display_path(path)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        diagnostics.append(Diagnostic(shown, line, Severity.ERROR, f"invalid YAML: {exc}"))
+        return {}
+    if raw is None:
+        return {}
+    lines = _key_lines(node)
+    if not isinstance(raw, dict):
+        diagnostics.append(Diagnostic(shown, 1, Severity.ERROR, "expected a mapping of file name to settings"))
+        return {}
+    settings: dict[str, CollectionSettings] = {}
+    for fname, values in raw.items():
+        line = lines.get(str(fname), 0)
+        if not (corpus_dir / str(fname)).is_file():
+            diagnostics.append(Diagnostic(shown, line, Severity.WARNING, f"no corpus file named {fname!r}"))
+        if not isinstance(values, dict):
+            diagnostics.append(Diagnostic(shown, line, Severity.ERROR, f"settings of {fname!r} must be a mapping"))
+            continue
+        clean: dict[str, Any] = {}
+        for key, value in values.items():
+            expected = _SETTING_KEYS.get(str(key))
+            if expected is None:
+                known = ", ".join(sorted(_SETTING_KEYS))
+                diagnostics.append(
+                    Diagnostic(shown, line, Severity.ERROR, f"{fname}: unknown setting {key!r} (known: {known})")
+                )
+            elif not isinstance(value, expected) or isinstance(value, bool):
+                diagnostics.append(
+                    Diagnostic(shown, line, Severity.ERROR, f"{fname}: {key} must be a {expected.__name__}")
+                )
+            else:
+                clean[str(key)] = tuple(str(v) for v in value) if key == "banner_words" else value
+        settings[str(fname)] = CollectionSettings(**clean)
+    return settings
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
+    """Every listing in ``corpus_dir`` as validated, merged records, and every problem found."""
+    diagnostics: list[Diagnostic] = []
+    if not corpus_dir.is_dir():
+        diagnostics.append(Diagnostic(display_path(corpus_dir), 0, Severity.ERROR, "corpus folder not found"))
+        return Corpus((), (), tuple(diagnostics), 0, 0)
+    settings = load_settings(corpus_dir, diagnostics)
+    files = sorted(p for p in corpus_dir.iterdir() if p.is_file())
+    listings: list[tuple[Path, Listing]] = []
+    for path in files:
+        if path.suffix != ".txt":
+            if path.name != SETTINGS_FILE and not path.name.startswith("."):
+                diagnostics.append(Diagnostic(display_path(path), 0, Severity.INFO, "ignored: not a .txt listing"))
+            continue
+        own = settings.get(path.name, CollectionSettings())
+        listing = read_listing(path, DEFAULT_BANNER_WORDS + own.banner_words, cache)
+        diagnostics.extend(listing.diagnostics)
+        listings.append((path, listing))
+
+    ids: dict[str, str] = {}
+    dated: list[Dated] = []
+    order: dict[str, int] = {}
+    members: dict[str, list[Dated]] = {}
+    for path, listing in listings:
+        cid = collection_id(path.stem)
+        if cid in ids:
+            diagnostics.append(
+                Diagnostic(listing.path, 0, Severity.ERROR, f"collection id {cid!r} already used by {ids[cid]}")
+            )
+            continue
+        ids[cid] = listing.path
+        order[cid] = len(order)
+        own = settings.get(path.name, CollectionSettings())
+        find_duplicates_in_file(listing.path, listing.entries, diagnostics)
+        these = date_entries(
+            listing.path, cid, listing.entries, own.capture_year, listing.capture_date, diagnostics
+        )
+        members[cid] = these
+        dated.extend(these)
+
+    papers = merge_all(dated, order, diagnostics)
+    collections = name_collections(
+        [(cid, ids[cid], members[cid], settings.get(Path(ids[cid]).name, CollectionSettings())) for cid in order]
+    )
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    return Corpus(
+        papers=papers,
+        collections=collections,
+        diagnostics=tuple(diagnostics),
+        entry_count=len(dated),
+        file_count=len(listings),
+    )

@@ -1,0 +1,306 @@
+"""Parse one listing file into raw entries, by structure rather than by exact header strings.
+
+A listing is a sequence of non-blank lines of a few shapes:
+
+* metadata: ``• 3 authors`` (or any ``•`` bullet), an organisation line, a lone ``·``,
+  and a date ``Dec 28, 2023`` / ``May 21`` optionally followed by an upvote count;
+* prose: long lines (abstracts);
+* short text: titles and header lines.
+
+Every entry is a short line (title) followed by a prose line (abstract), optionally
+followed by a metadata block ``(authors | organisation) · date``. Short lines before the
+first entry are the header; a date among them is the capture date. Every line ends up in
+an entry, in the header, or in a diagnostic: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .model import Diagnostic, Organization, RawDate, RawEntry, Severity
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+# Banner words the listing site glues to the first title ("SubscribeSupervised Learning ...").
+DEFAULT_BANNER_WORDS: tuple[str, ...] = ("Subscribe",)
+
+_AUTHORS = re.compile(r"^\s*•\s*(\d+)\s+authors?\s*$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*•\s*(.*?)\s*$")
+_SEPARATOR = re.compile(r"^\s*·\s*$")
+_DATE = re.compile(r"^\s*([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,\s*(\d{4}))?(?:\s+(\d+))?\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
+
+
+class Kind(Enum):
+    BLANK = "blank"
+    AUTHORS = "authors"
+    BULLET = "bullet"
+    SEPARATOR = "separator"
+    DATE = "date"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+    kind: Kind
+
+
+@dataclass
+class Listing:
+    """What one file holds: its entries, its header, and every problem found."""
+
+    path: str
+    entries: list[RawEntry] = field(default_factory=list)
+    header: list[Line] = field(default_factory=list)
+    capture_date: RawDate | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def report(self, line: int, severity: Severity, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.path, line, severity, message))
+
+
+def month_number(word: str) -> int | None:
+    return MONTHS.get(word.lower().rstrip("."))
+
+
+def classify(number: int, text: str) -> Line:
+    if not text.strip():
+        kind = Kind.BLANK
+    elif _AUTHORS.match(text):
+        kind = Kind.AUTHORS
+    elif _BULLET.match(text):
+        kind = Kind.BULLET
+    elif _SEPARATOR.match(text):
+        kind = Kind.SEPARATOR
+    elif (m := _DATE.match(text)) and month_number(m.group(1)) is not None:
+        kind = Kind.DATE
+    else:
+        kind = Kind.TEXT
+    return Line(number, text, kind)
+
+
+def is_prose(text: str) -> bool:
+    """An abstract: long, or several sentences ending in a full stop. Titles are short."""
+    text = text.strip()
+    if len(text) >= 250:
+        return True
+    return len(text) >= 60 and bool(_SENTENCE_END.search(text)) and ". " in text
+
+
+def looks_like_organization(text: str) -> bool:
+    """``SakanaAI Sakana AI``: a handle, then a display name; short, no sentence."""
+    text = text.strip()
+    return 0 < len(text) <= 120 and not _SENTENCE_END.search(text)
+
+
+def parse_date(line: Line) -> tuple[RawDate | None, int | None, str | None]:
+    """Return (date, upvotes, error message)."""
+    m = _DATE.match(line.text)
+    if not m:
+        return None, None, f'"{line.text.strip()}" is not a date (expected e.g. "Dec 28, 2023" or "May 21 3")'
+    month = month_number(m.group(1))
+    day = int(m.group(2))
+    year = int(m.group(3)) if m.group(3) else None
+    upvotes = int(m.group(4)) if m.group(4) else None
+    if month is None:
+        return None, None, f'"{m.group(1)}" is not a month'
+    if not _valid_day(year, month, day):
+        return None, None, f'"{line.text.strip()}" is not a date: no day {day} in that month'
+    if year is not None and not 1900 <= year <= 2200:
+        return None, None, f'"{line.text.strip()}" has an implausible year {year}'
+    return RawDate(month, day, year, line.number), upvotes, None
+
+
+def _valid_day(year: int | None, month: int, day: int) -> bool:
+    if day < 1:
+        return False
+    if month == 2:
+        leap = year is None or (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+        return day <= (29 if leap else 28)
+    return day <= (30 if month in (4, 6, 9, 11) else 31)
+
+
+def split_lines(text: str) -> list[Line]:
+    text = text.removeprefix("\ufeff")
+    raw = text.split("\n")
+    if raw and raw[-1] == "":
+        raw.pop()
+    return [classify(i, t.rstrip("\r")) for i, t in enumerate(raw, start=1)]
+
+
+def parse_listing(path: str, text: str, banner_words: tuple[str, ...] = DEFAULT_BANNER_WORDS) -> Listing:
+    """Parse the decoded text of one listing file."""
+    listing = Listing(path)
+    items = [line for line in split_lines(text) if line.kind is not Kind.BLANK]
+    _Parser(listing, items, banner_words).run()
+    return listing
+
+
+class _Parser:
+    def __init__(self, listing: Listing, items: list[Line], banner_words: tuple[str, ...]) -> None:
+        self.listing = listing
+        self.items = items
+        self.banner_words = banner_words
+        self.pos = 0
+
+    def peek(self, offset: int = 0) -> Line | None:
+        i = self.pos + offset
+        return self.items[i] if i < len(self.items) else None
+
+    def run(self) -> None:
+        while (line := self.peek()) is not None:
+            if line.kind is Kind.TEXT:
+                self.text_line(line)
+            else:
+                self.stray_metadata(line)
+
+    # -- text: header, title, abstract -------------------------------------------------
+
+    def text_line(self, line: Line) -> None:
+        nxt = self.peek(1)
+        if is_prose(line.text) and not (nxt is not None and nxt.kind is Kind.TEXT and is_prose(nxt.text)):
+            self.listing.report(line.number, Severity.ERROR, "abstract with no title before it")
+            self.pos += 1
+            return
+        if nxt is not None and nxt.kind is Kind.TEXT and is_prose(nxt.text):
+            if is_prose(line.text):
+                self.listing.report(line.number, Severity.WARNING, "unusually long title (reads like prose)")
+            self.pos += 2
+            self.entry(line, nxt)
+            return
+        if not self.listing.entries:
+            self.header_line(line)
+        else:
+            self.listing.report(
+                line.number, Severity.ERROR, f'title "{_clip(line.text)}" has no abstract (truncated entry?)'
+            )
+        self.pos += 1
+
+    def header_line(self, line: Line) -> None:
+        self.listing.header.append(line)
+
+    def entry(self, title_line: Line, abstract_line: Line) -> None:
+        title = title_line.text.strip()
+        if not self.listing.entries:
+            title = self.unglue_banner(title_line.number, title)
+        authors: int | None = None
+        organization: Organization | None = None
+        date: RawDate | None = None
+        upvotes: int | None = None
+        nxt = self.peek()
+        after = self.peek(1)
+        if nxt is not None and nxt.kind is Kind.AUTHORS:
+            m = _AUTHORS.match(nxt.text)
+            assert m is not None
+            authors = int(m.group(1))
+            self.pos += 1
+        elif nxt is not None and nxt.kind is Kind.BULLET:
+            self.listing.report(
+                nxt.number, Severity.ERROR, f'unparseable metadata "{nxt.text.strip()}" (expected "• N authors")'
+            )
+            self.pos += 1
+        elif (
+            nxt is not None
+            and nxt.kind is Kind.TEXT
+            and after is not None
+            and after.kind is Kind.SEPARATOR
+            and looks_like_organization(nxt.text)
+        ):
+            organization = parse_organization(nxt.text)
+            self.pos += 1
+        nxt = self.peek()
+        if nxt is not None and nxt.kind is Kind.SEPARATOR:
+            self.pos += 1
+            date_line = self.peek()
+            if date_line is None or date_line.kind not in (Kind.DATE, Kind.TEXT) or is_prose(date_line.text):
+                self.listing.report(nxt.number, Severity.ERROR, '"·" is not followed by a date')
+            else:
+                date, upvotes, error = parse_date(date_line)
+                if error:
+                    self.listing.report(date_line.number, Severity.ERROR, error)
+                self.pos += 1
+        elif nxt is not None and nxt.kind is Kind.DATE and (authors is not None or organization is not None):
+            date, upvotes, error = parse_date(nxt)
+            if error:
+                self.listing.report(nxt.number, Severity.ERROR, error)
+            self.pos += 1
+        self.listing.entries.append(
+            RawEntry(
+                path=self.listing.path,
+                title=title,
+                abstract=abstract_line.text.strip(),
+                title_line=title_line.number,
+                abstract_line=abstract_line.number,
+                authors=authors,
+                organization=organization,
+                date=date,
+                upvotes=upvotes,
+            )
+        )
+
+    def unglue_banner(self, number: int, title: str) -> str:
+        """Split a banner word glued to the first title: ``SubscribeSupervised ...``."""
+        words = set(self.banner_words)
+        words.update(line.text.strip() for line in self.listing.header if " " not in line.text.strip())
+        for word in sorted(words, key=lambda w: (-len(w), w)):
+            if word and title.startswith(word) and len(title) > len(word) and title[len(word)].isupper():
+                self.listing.report(
+                    number, Severity.INFO, f'split banner word "{word}" from the first title'
+                )
+                self.header_line(Line(number, word, Kind.TEXT))
+                return title[len(word) :].strip()
+        return title
+
+    # -- metadata outside an entry ---------------------------------------------------------
+
+    def stray_metadata(self, line: Line) -> None:
+        self.pos += 1
+        if line.kind is Kind.DATE and not self.listing.entries and self.listing.capture_date is None:
+            date, _, error = parse_date(line)
+            if error:
+                self.listing.report(line.number, Severity.ERROR, error)
+            else:
+                self.listing.capture_date = date
+                self.header_line(line)
+            return
+        what = {
+            Kind.AUTHORS: "author count",
+            Kind.BULLET: "bullet",
+            Kind.SEPARATOR: '"·" separator',
+            Kind.DATE: "date",
+        }[line.kind]
+        self.listing.report(line.number, Severity.ERROR, f'{what} "{line.text.strip()}" does not follow an entry')
+
+
+def parse_organization(text: str) -> Organization:
+    handle, _, name = text.strip().partition(" ")
+    return Organization(handle=handle, name=name.strip() or handle)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,242 @@
+"""Validate raw entries and merge them into paper records.
+
+* ids are derived from the folded title only, so a paper keeps its id (and URL) whatever
+  other files are added: ``<slug of the title, at most 60 chars>-<8 hex of its hash>``;
+* year-less dates take the collection's capture year (see :func:`capture_year`);
+* copies of one paper (equal folded titles) merge into one record listing every
+  collection; when copies disagree the richer copy wins and a warning names both places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .model import Diagnostic, Organization, Paper, RawDate, RawEntry, Severity
+
+_PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_CODE_URL = re.compile(
+    r"(?:https?://)?(?:www\.)?"
+    r"(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co|sourceforge\.net)"
+    r"/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+(?:/[^\s{}\[\]()<>\"',;]*)?",
+    re.IGNORECASE,
+)
+
+
+def fold_title(title: str) -> str:
+    """The merge key: case and punctuation folded, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_PUNCT_OR_SPACE.sub(" ", text).split())
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = _SLUG_JUNK.sub("-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug.strip("-")
+
+
+def paper_id(title: str) -> str:
+    """A permanent key: only the folded title goes in, so adding files never changes it."""
+    folded = fold_title(title)
+    digest = hashlib.sha256(folded.encode("utf-8")).hexdigest()[:8]
+    slug = slugify(folded) or "paper"
+    return f"{slug}-{digest}"
+
+
+def paper_url(pid: str) -> str:
+    return f"papers/{pid}/"
+
+
+def code_urls(abstract: str) -> tuple[str, ...]:
+    """Repository URLs named in an abstract, normalised to https and without trailing punctuation."""
+    found: list[str] = []
+    for match in _CODE_URL.finditer(abstract.replace("\\_", "_")):
+        url = match.group(0).rstrip(".:;,!?")
+        if not url.lower().startswith("http"):
+            url = "https://" + url
+        url = re.sub(r"^http://", "https://", url, flags=re.IGNORECASE)
+        if url not in found:
+            found.append(url)
+    return tuple(found)
+
+
+def capture_year(entries: Iterable[RawEntry], override: int | None) -> int | None:
+    """The year of a listing's year-less dates.
+
+    The listing site omits the year only for dates of the current year, so a file's
+    year-less dates belong to the year it was captured. Rule: the per-collection
+    ``capture_year`` setting if given; else one after the latest explicit year in the file;
+    else unknown (year-less dates then stay unresolved, with a warning).
+    """
+    if override is not None:
+        return override
+    years = [e.date.year for e in entries if e.date is not None and e.date.year is not None]
+    return max(years) + 1 if years else None
+
+
+def resolve_date(date: RawDate, year: int | None, capture: RawDate | None) -> dt.date | None:
+    if date.year is not None:
+        return dt.date(date.year, date.month, date.day)
+    if year is None:
+        return None
+    # A year-less date later in the year than the capture date was seen the year before.
+    if capture is not None and (date.month, date.day) > (capture.month, capture.day):
+        year -= 1
+    try:
+        return dt.date(year, date.month, date.day)
+    except ValueError:  # Feb 29 in a non-leap year
+        return None
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A raw entry with its date resolved, ready to merge."""
+
+    entry: RawEntry
+    collection: str
+    published: str | None
+
+    @property
+    def richness(self) -> tuple[int, int]:
+        e = self.entry
+        filled = sum(x is not None for x in (e.authors, e.organization, self.published, e.upvotes))
+        return filled, len(e.abstract)
+
+
+def date_entries(
+    path: str,
+    collection: str,
+    entries: list[RawEntry],
+    year_override: int | None,
+    capture: RawDate | None,
+    diagnostics: list[Diagnostic],
+) -> list[Dated]:
+    year = capture_year(entries, year_override)
+    dated: list[Dated] = []
+    for e in entries:
+        published: str | None = None
+        if e.date is not None:
+            day = resolve_date(e.date, year, capture)
+            if day is None and e.date.year is None and year is None:
+                diagnostics.append(
+                    Diagnostic(
+                        path,
+                        e.date.line,
+                        Severity.WARNING,
+                        "date has no year and the file gives none to infer it from; "
+                        "set capture_year for this file in corpus/collections.yml",
+                    )
+                )
+            elif day is None:
+                diagnostics.append(
+                    Diagnostic(path, e.date.line, Severity.ERROR, f"no such day in {year}")
+                )
+            else:
+                published = day.isoformat()
+        dated.append(Dated(e, collection, published))
+    return dated
+
+
+def find_duplicates_in_file(path: str, entries: list[RawEntry], diagnostics: list[Diagnostic]) -> None:
+    seen: dict[str, RawEntry] = {}
+    for e in entries:
+        key = fold_title(e.title)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = e
+            continue
+        same = (first.abstract, first.authors, first.organization, first.date and (first.date.month, first.date.day, first.date.year)) == (
+            e.abstract,
+            e.authors,
+            e.organization,
+            e.date and (e.date.month, e.date.day, e.date.year),
+        )
+        diagnostics.append(
+            Diagnostic(
+                path,
+                e.title_line,
+                Severity.WARNING if same else Severity.ERROR,
+                f"duplicate of the entry at line {first.title_line}"
+                + ("; identical, merged" if same else "; the copies differ, the richer one is kept"),
+            )
+        )
+
+
+_FIELDS = ("title", "abstract", "authors", "organization", "published", "upvotes")
+
+
+def _field(d: Dated, name: str) -> object:
+    return d.published if name == "published" else getattr(d.entry, name)
+
+
+def merge(copies: list[Dated], collection_order: Mapping[str, int], diagnostics: list[Diagnostic]) -> Paper:
+    """One record from every copy of a paper; the richest copy wins disagreements."""
+    ordered = sorted(copies, key=lambda d: (collection_order[d.collection], d.entry.title_line))
+    best = max(ordered, key=lambda d: d.richness)  # max keeps the first of equals: stable
+    values: dict[str, object] = {name: _field(best, name) for name in _FIELDS}
+    for other in ordered:
+        if other is best:
+            continue
+        for name in _FIELDS:
+            theirs = _field(other, name)
+            if theirs is None:
+                continue
+            if values[name] is None:
+                values[name] = theirs
+            elif theirs != values[name] and name != "title":
+                diagnostics.append(
+                    Diagnostic(
+                        other.entry.path,
+                        other.entry.title_line,
+                        Severity.WARNING,
+                        f"{name} differs from the copy at {best.entry.path}:{best.entry.title_line}; "
+                        "keeping the richer copy",
+                    )
+                )
+    title = str(values["title"])
+    pid = paper_id(title)
+    abstract = str(values["abstract"])
+    org = values["organization"]
+    collections: list[str] = []
+    for d in ordered:
+        if d.collection not in collections:
+            collections.append(d.collection)
+    return Paper(
+        id=pid,
+        url=paper_url(pid),
+        title=title,
+        abstract=abstract,
+        authors=values["authors"] if isinstance(values["authors"], int) else None,
+        organization=org if isinstance(org, Organization) else None,
+        published=values["published"] if isinstance(values["published"], str) else None,
+        upvotes=values["upvotes"] if isinstance(values["upvotes"], int) else None,
+        code_urls=code_urls(abstract),
+        collections=tuple(collections),
+        sources=tuple(f"{d.entry.path}:{d.entry.title_line}" for d in ordered),
+    )
+
+
+def merge_all(
+    dated: list[Dated], collection_order: Mapping[str, int], diagnostics: list[Diagnostic]
+) -> tuple[Paper, ...]:
+    groups: dict[str, list[Dated]] = {}
+    for d in dated:
+        groups.setdefault(fold_title(d.entry.title), []).append(d)
+    papers = [merge(copies, collection_order, diagnostics) for copies in groups.values()]
+    by_id: dict[str, Paper] = {}
+    for p in papers:
+        if p.id in by_id:  # two different folded titles with one slug+hash: astronomically rare
+            diagnostics.append(
+                Diagnostic(p.sources[0].rsplit(":", 1)[0], int(p.sources[0].rsplit(":", 1)[1]), Severity.ERROR,
+                           f"id {p.id} collides with {by_id[p.id].sources[0]}")
+            )
+            continue
+        by_id[p.id] = p
+    return tuple(sorted(by_id.values(), key=lambda p: p.id))
