@@ -56,8 +56,9 @@ _CACHE = ListingCache()
 
 
 def display_path(path: Path) -> str:
+    """Relative to the working folder when inside it, else named from its folder: stable output."""
     rel = os.path.relpath(path)
-    return rel if not rel.startswith("..") else str(path)
+    return rel if not rel.startswith("..") else f"{path.parent.name}/{path.name}"
 
 
 def collection_id(stem: str) -> str:

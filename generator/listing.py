@@ -127,7 +127,7 @@ def parse_date(line: Line) -> tuple[RawDate | None, int | None, str | None]:
     year = int(m.group(3)) if m.group(3) else None
     upvotes = int(m.group(4)) if m.group(4) else None
     if month is None:
-        return None, None, f'"{m.group(1)}" is not a month'
+        return None, None, f'"{line.text.strip()}" is not a date: "{m.group(1)}" is not a month'
     if not _valid_day(year, month, day):
         return None, None, f'"{line.text.strip()}" is not a date: no day {day} in that month'
     if year is not None and not 1900 <= year <= 2200:
@@ -267,7 +267,9 @@ class _Parser:
         words = set(self.banner_words)
         words.update(line.text.strip() for line in self.listing.header if " " not in line.text.strip())
         for word in sorted(words, key=lambda w: (-len(w), w)):
-            if word and title.startswith(word) and len(title) > len(word) and title[len(word)].isupper():
+            rest = title[len(word) :]
+            # "Subscribers of ..." continues the word; "SubscribeSupervised", "Subscribe2-bit" do not.
+            if word and title.startswith(word) and rest.strip() and not _is_plain_lowercase(rest.split()[0]):
                 self.listing.report(
                     number, Severity.INFO, f'split banner word "{word}" from the first title'
                 )
@@ -299,6 +301,10 @@ class _Parser:
 def parse_organization(text: str) -> Organization:
     handle, _, name = text.strip().partition(" ")
     return Organization(handle=handle, name=name.strip() or handle)
+
+
+def _is_plain_lowercase(token: str) -> bool:
+    return token.isalpha() and token.islower()
 
 
 def _clip(text: str, width: int = 60) -> str:

@@ -1,0 +1,35 @@
+"""Shared test helpers: tiny corpora written into temporary folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path) -> Callable[[dict[str, bytes | str]], Path]:
+    """Write ``{file name: content}`` into a fresh corpus folder and return it."""
+
+    def make(files: dict[str, bytes | str]) -> Path:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            (corpus / name).write_bytes(data)
+        return corpus
+
+    return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files (then check them by eye)")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
