@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic corpus writer and the plain-MkDocs floor to compare the generator against."""
