@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve build test lint typecheck unit check-site bench clean
 
@@ -13,6 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 serve: $(STAMP)  ## build the site and serve it on http://127.0.0.1:8000, regenerating on change

@@ -1,0 +1,93 @@
+"""MkDocs glue: generate every page from the corpus in memory, and watch the inputs in ``mkdocs serve``.
+
+This module only wires MkDocs events to the generator: ``on_files`` builds the atlas and
+adds each generated page with ``File.generated`` (no temporary files, nothing stale);
+``on_serve`` adds the corpus, taxonomy and templates to the watched paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .atlas import Atlas, build_atlas
+from .corpus import ListingCache
+from .feed import atom_feed
+from .model import Severity
+from .render import Renderer
+
+log = logging.getLogger("mkdocs.plugins.paper_atlas")
+
+
+class PaperAtlasConfig(base.Config):
+    corpus = c.Dir(exists=True)
+    """Folder of listing files (``*.txt``) and the optional ``collections.yml``."""
+    taxonomy = c.File(exists=True)
+    """The tag taxonomy."""
+    templates = c.Dir(exists=True)
+    """Jinja2 templates for the generated Markdown pages."""
+    corpus_problems = c.Choice(("warning", "info"), default="warning")
+    """Log level of corpus warnings and errors: ``warning`` makes ``mkdocs build --strict`` fail on them."""
+    feed_size = c.Type(int, default=50)
+    """Number of newest papers in ``feed.xml``."""
+
+
+class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
+    def __init__(self) -> None:
+        self.cache = ListingCache()
+        self.atlas: Atlas | None = None
+
+    def _path(self, config: MkDocsConfig, value: str) -> Path:
+        return Path(config.config_file_path).parent / value if config.config_file_path else Path(value)
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        started = time.perf_counter()
+        atlas = build_atlas(
+            Path(self.config.corpus), Path(self.config.taxonomy), self.cache
+        )
+        self.atlas = atlas
+        self._log_diagnostics(atlas)
+        renderer = Renderer(atlas, Path(self.config.templates))
+        count = 0
+        for src, content in renderer.pages():
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                raise PluginError(f"docs/{src} would be overwritten by a generated page; rename or remove it")
+            files.append(File.generated(config, src, content=content))
+            count += 1
+        files.append(File.generated(config, "papers.json", content=renderer.records_json()))
+        site_url = config.site_url or ""
+        files.append(
+            File.generated(config, "feed.xml", content=atom_feed(atlas, site_url, config.site_name, self.config.feed_size))
+        )
+        log.info(
+            "paper-atlas: %d papers, %d pages generated in %.2fs (%d files parsed, %d reused)",
+            len(atlas.papers),
+            count,
+            time.perf_counter() - started,
+            self.cache.misses,
+            self.cache.hits,
+        )
+        return files
+
+    def _log_diagnostics(self, atlas: Atlas) -> None:
+        problem_level = logging.WARNING if self.config.corpus_problems == "warning" else logging.INFO
+        for d in atlas.diagnostics:
+            log.log(logging.INFO if d.severity is Severity.INFO else problem_level, "%s", d)
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        for path in (self.config.corpus, self.config.taxonomy, self.config.templates):
+            server.watch(str(path))
+        return server

@@ -1,0 +1,381 @@
+"""View objects: what each page shows, already sorted, resolved and linked.
+
+Templates only present these. Every link is relative to the page that holds it and
+points at a Markdown source, so MkDocs validates it and rewrites it for the built site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .atlas import Atlas
+from .escape import first_sentence, query
+from .model import Collection, Paper
+from .taxonomy import Tag
+
+NEWEST_COUNT = 10
+TOP_UPVOTED_COUNT = 10
+TOP_TAGS_COUNT = 15
+COOCCURRING_COUNT = 6
+MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def paper_src(pid: str) -> str:
+    return f"papers/{pid}.md"
+
+
+def tag_src(tag_id: str) -> str:
+    return f"tags/{tag_id}.md"
+
+
+def collection_src(cid: str) -> str:
+    return f"collections/{cid}.md"
+
+
+def year_src(year: str) -> str:
+    return f"timeline/{year}.md"
+
+
+def link(from_src: str, to_src: str) -> str:
+    """A relative link from one Markdown source to another."""
+    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+
+
+def newest_first(papers: Iterable[Paper]) -> list[Paper]:
+    """Dated papers newest first, then undated; ties by title then id. The one listing order."""
+    dated = sorted((p for p in papers if p.published), key=lambda p: (p.title.casefold(), p.id))
+    dated.sort(key=lambda p: p.published or "", reverse=True)
+    undated = sorted((p for p in papers if not p.published), key=lambda p: (p.title.casefold(), p.id))
+    return dated + undated
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    """A paper in a listing: title link plus a short metadata line."""
+
+    title: str
+    href: str
+    published: str | None
+    upvotes: int | None
+    byline: str | None
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    title: str
+    href: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    src: str
+    paper: Paper
+    byline: str | None
+    tags: tuple[Link, ...]
+    code: tuple[str, ...]
+    collections: tuple[Link, ...]
+    elsewhere: tuple[Link, ...]
+    related: tuple[RelatedItem, ...]
+    mentions: tuple[Link, ...]
+    mentioned_by: tuple[Link, ...]
+    description: str
+    jsonld: dict[str, object]
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    tag: Tag
+    href: str
+    count: int
+    children: tuple[TagSummary, ...]
+
+
+@dataclass(frozen=True)
+class TagPage:
+    src: str
+    tag: Tag
+    count: int
+    first: str | None
+    last: str | None
+    parent: Link | None
+    children: tuple[Link, ...]
+    cooccurring: tuple[tuple[Link, int], ...]
+    papers: tuple[PaperItem, ...]
+
+
+@dataclass(frozen=True)
+class CollectionPage:
+    src: str
+    collection: Collection
+    papers: tuple[PaperItem, ...]
+
+
+@dataclass(frozen=True)
+class MonthGroup:
+    name: str
+    anchor: str
+    papers: tuple[PaperItem, ...]
+
+
+@dataclass(frozen=True)
+class YearPage:
+    src: str
+    year: str
+    count: int
+    months: tuple[MonthGroup, ...]
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    year: str
+    href: str
+    count: int
+    months: tuple[tuple[Link, int], ...]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    src: str
+    paper_count: int
+    tag_count: int
+    collection_count: int
+    first: str | None
+    last: str | None
+    newest: tuple[PaperItem, ...]
+    upvoted: tuple[PaperItem, ...]
+    top_tags: tuple[tuple[Link, int], ...]
+    collections: tuple[Link, ...]
+
+
+def byline(p: Paper) -> str | None:
+    parts: list[str] = []
+    if p.published:
+        parts.append(p.published)
+    if p.organization:
+        parts.append(p.organization.name)
+    elif p.authors is not None:
+        parts.append(f"{p.authors} author{'s' if p.authors != 1 else ''}")
+    if p.upvotes is not None:
+        parts.append(f"{p.upvotes} upvote{'s' if p.upvotes != 1 else ''}")
+    return " · ".join(parts) or None
+
+
+class SiteViews:
+    """Builds every page's view from one :class:`Atlas`."""
+
+    def __init__(self, atlas: Atlas) -> None:
+        self.atlas = atlas
+        self.by_id = {p.id: p for p in atlas.papers}
+        self.tag_by_id = atlas.taxonomy.by_id
+        self.collection_by_id = {c.id: c for c in atlas.collections}
+        members: dict[str, list[Paper]] = {t.id: [] for t in atlas.taxonomy.tags}
+        for p in atlas.papers:
+            for t in atlas.tags.get(p.id, ()):
+                members[t].append(p)
+        self.tag_members = {t: newest_first(ps) for t, ps in members.items()}
+
+    def item(self, p: Paper, from_src: str) -> PaperItem:
+        return PaperItem(p.title, link(from_src, paper_src(p.id)), p.published, p.upvotes, byline(p))
+
+    def items(self, papers: Iterable[Paper], from_src: str) -> tuple[PaperItem, ...]:
+        return tuple(self.item(p, from_src) for p in papers)
+
+    def tag_link(self, tag_id: str, from_src: str) -> Link:
+        return Link(self.tag_by_id[tag_id].name, link(from_src, tag_src(tag_id)))
+
+    # -- paper pages ---------------------------------------------------------------------
+
+    def paper_page(self, p: Paper) -> PaperPage:
+        src = paper_src(p.id)
+        tags = self.atlas.tags.get(p.id, ())
+        related = tuple(
+            RelatedItem(
+                self.by_id[r.id].title,
+                link(src, paper_src(r.id)),
+                _reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms),
+            )
+            for r in self.atlas.related.get(p.id, ())
+        )
+        return PaperPage(
+            src=src,
+            paper=p,
+            byline=byline(p),
+            tags=tuple(self.tag_link(t, src) for t in tags),
+            code=p.code_urls,
+            collections=tuple(
+                Link(self.collection_by_id[c].name, link(src, collection_src(c))) for c in p.collections
+            ),
+            elsewhere=elsewhere(p.title),
+            related=related,
+            mentions=tuple(self._paper_link(m, src) for m in self.atlas.mentions.get(p.id, ())),
+            mentioned_by=tuple(self._paper_link(m, src) for m in self.atlas.mentioned_by.get(p.id, ())),
+            description=first_sentence(p.abstract),
+            jsonld=jsonld(p, [self.tag_by_id[t].name for t in tags]),
+        )
+
+    def _paper_link(self, pid: str, from_src: str) -> Link:
+        return Link(self.by_id[pid].title, link(from_src, paper_src(pid)))
+
+    # -- tags ----------------------------------------------------------------------------
+
+    def tag_summaries(self, from_src: str) -> tuple[TagSummary, ...]:
+        taxonomy = self.atlas.taxonomy
+
+        def summary(tag: Tag) -> TagSummary:
+            return TagSummary(
+                tag,
+                link(from_src, tag_src(tag.id)),
+                len(self.tag_members[tag.id]),
+                tuple(summary(child) for child in taxonomy.children(tag.id)),
+            )
+
+        return tuple(summary(root) for root in taxonomy.roots())
+
+    def tag_page(self, tag: Tag) -> TagPage:
+        src = tag_src(tag.id)
+        papers = self.tag_members[tag.id]
+        dates = sorted(p.published for p in papers if p.published)
+        co: Counter[str] = Counter()
+        for p in papers:
+            co.update(t for t in self.atlas.tags.get(p.id, ()) if t != tag.id)
+        top = sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))[:COOCCURRING_COUNT]
+        return TagPage(
+            src=src,
+            tag=tag,
+            count=len(papers),
+            first=dates[0] if dates else None,
+            last=dates[-1] if dates else None,
+            parent=self.tag_link(tag.parent, src) if tag.parent else None,
+            children=tuple(self.tag_link(c.id, src) for c in self.atlas.taxonomy.children(tag.id)),
+            cooccurring=tuple((self.tag_link(t, src), n) for t, n in top),
+            papers=self.items(papers, src),
+        )
+
+    # -- collections and timeline ----------------------------------------------------------
+
+    def collection_page(self, c: Collection) -> CollectionPage:
+        src = collection_src(c.id)
+        papers = [p for p in self.atlas.papers if c.id in p.collections]
+        return CollectionPage(src, c, self.items(newest_first(papers), src))
+
+    def collection_links(self, from_src: str) -> tuple[Link, ...]:
+        return tuple(Link(c.name, link(from_src, collection_src(c.id))) for c in self.atlas.collections)
+
+    def years(self) -> dict[str, list[Paper]]:
+        by_year: dict[str, list[Paper]] = {}
+        for p in self.atlas.papers:
+            by_year.setdefault(p.published[:4] if p.published else "undated", []).append(p)
+        return dict(sorted(by_year.items(), key=lambda kv: (kv[0] == "undated", kv[0]), reverse=False))
+
+    def year_page(self, year: str, papers: Sequence[Paper]) -> YearPage:
+        src = year_src(year)
+        groups: dict[str, list[Paper]] = {}
+        for p in newest_first(papers):
+            groups.setdefault(p.published[5:7] if p.published else "", []).append(p)
+        months = tuple(
+            MonthGroup(
+                f"{MONTH_NAMES[int(m) - 1]} {year}" if m else "Undated",
+                _month_anchor(year, m),
+                self.items(ps, src),
+            )
+            for m, ps in groups.items()
+        )
+        return YearPage(src, year, len(papers), months)
+
+    def year_summaries(self, from_src: str) -> tuple[YearSummary, ...]:
+        out: list[YearSummary] = []
+        for year, papers in sorted(self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True):
+            months = Counter(p.published[5:7] for p in papers if p.published)
+            href = link(from_src, year_src(year))
+            out.append(
+                YearSummary(
+                    year,
+                    href,
+                    len(papers),
+                    tuple(
+                        (Link(MONTH_NAMES[int(m) - 1], f"{href}#{_month_anchor(year, m)}"), n)
+                        for m, n in sorted(months.items(), reverse=True)
+                    ),
+                )
+            )
+        return tuple(out)
+
+    # -- home -------------------------------------------------------------------------------
+
+    def home_page(self) -> HomePage:
+        src = "index.md"
+        papers = self.atlas.papers
+        dates = sorted(p.published for p in papers if p.published)
+        upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-(p.upvotes or 0), p.title.casefold(), p.id))
+        counts = sorted(
+            ((t, len(ps)) for t, ps in self.tag_members.items() if ps), key=lambda kv: (-kv[1], kv[0])
+        )
+        return HomePage(
+            src=src,
+            paper_count=len(papers),
+            tag_count=len(self.atlas.taxonomy.tags),
+            collection_count=len(self.atlas.collections),
+            first=dates[0] if dates else None,
+            last=dates[-1] if dates else None,
+            newest=self.items(newest_first(p for p in papers if p.published)[:NEWEST_COUNT], src),
+            upvoted=self.items(upvoted[:TOP_UPVOTED_COUNT], src),
+            top_tags=tuple((self.tag_link(t, src), n) for t, n in counts[:TOP_TAGS_COUNT]),
+            collections=self.collection_links(src),
+        )
+
+
+def _month_anchor(year: str, month: str) -> str:
+    return f"{year}-{month}" if month else "undated"
+
+
+def _reason(tags: Sequence[str], terms: Sequence[str]) -> str:
+    parts = []
+    if tags:
+        parts.append("shared tags: " + ", ".join(tags))
+    if terms:
+        parts.append("shared terms: " + ", ".join(terms))
+    return "; ".join(parts) or "similar wording"
+
+
+def elsewhere(title: str) -> tuple[Link, ...]:
+    q = query(title)
+    return (
+        Link("arXiv", f"https://arxiv.org/search/?query={q}&searchtype=title"),
+        Link("Hugging Face", f"https://huggingface.co/papers?q={q}"),
+        Link("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
+        Link("Google Scholar", f"https://scholar.google.com/scholar?q={q}"),
+    )
+
+
+def jsonld(p: Paper, keywords: Sequence[str]) -> dict[str, object]:
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": p.title[:110],
+        "name": p.title,
+        "abstract": p.abstract,
+        "keywords": list(keywords),
+    }
+    if p.published:
+        data["datePublished"] = p.published
+    if p.organization:
+        data["publisher"] = {"@type": "Organization", "name": p.organization.name}
+    return data
+
+
+def citation_date(published: str | None) -> str | None:
+    """Google Scholar wants ``YYYY/MM/DD``."""
+    return dt.date.fromisoformat(published).strftime("%Y/%m/%d") if published else None
