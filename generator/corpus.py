@@ -8,7 +8,6 @@ are cached by content hash, so ``mkdocs serve`` re-parses only what changed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +55,12 @@ _CACHE = ListingCache()
 
 
 def display_path(path: Path) -> str:
-    """Relative to the working folder when inside it, else named from its folder: stable output."""
-    rel = os.path.relpath(path)
-    return rel if not rel.startswith("..") else f"{path.parent.name}/{path.name}"
+    """``<corpus folder name>/<file name>``: what messages and records call a file.
+
+    It depends on nothing but the corpus itself (not on the working folder), so the same
+    corpus gives the same output wherever it lives.
+    """
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def collection_id(stem: str) -> str:

@@ -1,0 +1,210 @@
+"""Generated pages: golden files, determinism, permanent URLs, and a real `mkdocs build --strict`."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from generator.atlas import build_atlas
+from generator.corpus import ListingCache
+from generator.render import Renderer
+
+from .conftest import FIXTURES, ROOT
+
+SITE_FIXTURE = FIXTURES / "site"
+GOLDEN = SITE_FIXTURE / "golden"
+
+
+def render_fixture(corpus: Path = SITE_FIXTURE / "corpus") -> dict[str, str]:
+    atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
+    renderer = Renderer(atlas, ROOT / "templates")
+    pages = dict(renderer.pages())
+    pages["papers.json"] = renderer.records_json()
+    return pages
+
+
+def test_pages_match_golden(update_golden: bool) -> None:
+    pages = render_fixture()
+    if update_golden:
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for src, content in pages.items():
+            (GOLDEN / src).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / src).write_text(content, encoding="utf-8")
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*") if p.is_file()}
+    assert sorted(pages) == sorted(golden)
+    for src, content in pages.items():
+        assert content == golden[src], f"{src} differs from its golden file (run pytest --update-golden, then review)"
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    first = render_fixture()
+    # Same files, written in the opposite order into another folder: same pages, byte for byte.
+    other = tmp_path / "corpus"
+    other.mkdir()
+    for source in sorted((SITE_FIXTURE / "corpus").iterdir(), reverse=True):
+        shutil.copy(source, other / source.name)
+    assert render_fixture(other) == first
+
+
+def test_adding_a_file_keeps_every_url(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SITE_FIXTURE / "corpus", corpus)
+    before = {json.dumps(p) for p in _ids_and_urls(corpus)}
+    (corpus / "000_new.txt").write_text(
+        "A Brand New Paper About Attention\nIt arrives in a new file. Every existing paper keeps its id and its URL.\n"
+        "Hopfield Layers for Tabular Data\nHopular builds on TensorNet ideas and modern Hopfield networks. It is a "
+        "second copy of an existing paper, now first in file order.\n",
+        encoding="utf-8",
+    )
+    after = {json.dumps(p) for p in _ids_and_urls(corpus)}
+    assert before < after
+
+
+def _ids_and_urls(corpus: Path) -> list[list[str]]:
+    atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
+    return [[p.id, p.url] for p in atlas.papers]
+
+
+def test_corpus_text_never_becomes_markup() -> None:
+    pages = render_fixture()
+    hostile = next(content for src, content in pages.items() if src.startswith("papers/escaping-"))
+    body = hostile.split("---\n", 2)[2]
+    assert "<script>" not in body and "<img" not in body
+    assert "&lt;script&gt;" in body
+    assert "\\{\\{ 7\\*7 \\}\\}" in body  # escaped braces: shown literally, never evaluated
+    assert "\\*stars\\*" in body and "\\_underscores\\_" in body and "\\`backticks\\`" in body
+
+
+# -- end to end: a real strict build, asserting on the HTML ---------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.abstract: list[str] = []
+        self.title_text: list[str] = []
+        self.scripts_in_article = 0
+        self._depth_abstract = 0
+        self._in_h1 = False
+        self._in_article = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "article":
+            self._in_article = True
+        if self._in_article and tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+        if self._in_article and tag == "script":
+            self.scripts_in_article += 1
+        if tag == "p" and "pa-abstract" in (a.get("class") or "").split():
+            self._depth_abstract = 1
+        if tag == "h1" and self._in_article:
+            self._in_h1 = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self._depth_abstract = 0
+        if tag == "h1":
+            self._in_h1 = False
+        if tag == "article":
+            self._in_article = False
+
+    def handle_data(self, data: str) -> None:
+        if self._depth_abstract:
+            self.abstract.append(data)
+        if self._in_h1:
+            self.title_text.append(data)
+
+
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(ROOT / "docs", work / "docs")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("corpus: corpus", f"corpus: {SITE_FIXTURE / 'corpus'}")
+    config = config.replace("taxonomy: taxonomy.yml", f"taxonomy: {SITE_FIXTURE / 'taxonomy.yml'}")
+    config = config.replace("templates: templates", f"templates: {ROOT / 'templates'}")
+    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return work / "site"
+
+
+@pytest.mark.e2e
+def test_every_paper_page_exists_with_its_abstract_verbatim(built_site: Path) -> None:
+    records = json.loads((built_site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    assert len(records) == 7
+    for record in records:
+        page = parse(built_site / record["url"] / "index.html")
+        assert "".join(page.abstract).strip() == record["abstract"]
+        assert "".join(page.title_text).replace("¶", "").strip() == record["title"]
+
+
+@pytest.mark.e2e
+def test_hostile_text_shows_literally_and_runs_nothing(built_site: Path) -> None:
+    hostile = next((built_site / "papers").glob("escaping-*/index.html"))
+    page = parse(hostile)
+    assert page.scripts_in_article == 0
+    text = html.unescape(hostile.read_text(encoding="utf-8"))
+    assert '</title><script>alert("title")</script>' in text  # as text, after unescaping entities
+    raw = hostile.read_text(encoding="utf-8")
+    assert "<script>alert" not in raw and "<img src=x" not in raw
+    assert "{{ 7*7 }}" in "".join(page.abstract)
+    # The JSON-LD block and the meta tags hold the title without breaking out of their element.
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', raw, re.S)
+    assert ld is not None and json.loads(ld.group(1))["name"].startswith("Escaping </title><script>")
+
+
+@pytest.mark.e2e
+def test_every_internal_link_resolves(built_site: Path) -> None:
+    checked = 0
+    for page_file in built_site.rglob("index.html"):
+        base = "/" + page_file.parent.relative_to(built_site).as_posix() + "/"
+        for href in parse(page_file).links:
+            if re.match(r"^[a-z]+:", href) or href.startswith("#"):
+                continue
+            target = posixpath.normpath(posixpath.join(base, href.split("#")[0]))
+            resolved = built_site / target.lstrip("/")
+            assert resolved.exists() and (resolved.is_file() or (resolved / "index.html").exists()), (
+                f"{page_file}: broken link {href}"
+            )
+            checked += 1
+    assert checked > 50
+
+
+@pytest.mark.e2e
+def test_structured_data_and_feed(built_site: Path) -> None:
+    page = next((built_site / "papers").glob("kimi-linear-*/index.html")).read_text(encoding="utf-8")
+    assert '<meta name="citation_title" content="Kimi Linear: An Expressive, Efficient Attention Architecture">' in page
+    assert '<meta name="citation_publication_date" content="2024/10/30">' in page
+    assert '<meta name="description" content="We introduce Kimi Linear, a hybrid linear attention architecture.">' in page
+    feed = (built_site / "feed.xml").read_text(encoding="utf-8")
+    assert feed.count("<entry>") == 3 and "<updated>2024-10-30T00:00:00Z</updated>" in feed
+    collection = (built_site / "collections" / "spaced" / "index.html").read_text(encoding="utf-8")
+    assert "Spaced &lt;b&gt;listing&lt;/b&gt;" in collection
