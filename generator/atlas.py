@@ -47,7 +47,12 @@ class Atlas:
         data = paper.to_json()
         data["tags"] = list(self.tags.get(paper.id, ()))
         data["related"] = [
-            {"id": r.id, "score": r.score, "shared_tags": list(r.shared_tags), "shared_terms": list(r.shared_terms)}
+            {
+                "id": r.id,
+                "score": r.score,
+                "shared_tags": list(r.shared_tags),
+                "shared_terms": list(r.shared_terms),
+            }
             for r in self.related.get(paper.id, ())
         ]
         data["mentions"] = list(self.mentions.get(paper.id, ()))

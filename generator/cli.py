@@ -14,7 +14,9 @@ from .output import write_atomic
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", type=Path, default=Path("corpus"), help="folder of listing files (default: corpus)")
+    parser.add_argument(
+        "--corpus", type=Path, default=Path("corpus"), help="folder of listing files (default: corpus)"
+    )
     parser.add_argument(
         "--taxonomy", type=Path, default=Path("taxonomy.yml"), help="tag taxonomy (default: taxonomy.yml)"
     )

@@ -21,7 +21,7 @@ from .model import Collection, Diagnostic, Paper, Severity
 from .records import Dated, date_entries, find_duplicates_in_file, merge_all
 
 SETTINGS_FILE = "collections.yml"
-_SETTING_KEYS = {"name": str, "description": str, "capture_year": int, "banner_words": list}
+_SETTING_KEYS: dict[str, type] = {"name": str, "description": str, "capture_year": int, "banner_words": list}
 _ID_JUNK = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -125,7 +125,9 @@ def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, 
         return {}
     lines = _key_lines(node)
     if not isinstance(raw, dict):
-        diagnostics.append(Diagnostic(shown, 1, Severity.ERROR, "expected a mapping of file name to settings"))
+        diagnostics.append(
+            Diagnostic(shown, 1, Severity.ERROR, "expected a mapping of file name to settings")
+        )
         return {}
     settings: dict[str, CollectionSettings] = {}
     for fname, values in raw.items():
@@ -133,7 +135,9 @@ def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, 
         if not (corpus_dir / str(fname)).is_file():
             diagnostics.append(Diagnostic(shown, line, Severity.WARNING, f"no corpus file named {fname!r}"))
         if not isinstance(values, dict):
-            diagnostics.append(Diagnostic(shown, line, Severity.ERROR, f"settings of {fname!r} must be a mapping"))
+            diagnostics.append(
+                Diagnostic(shown, line, Severity.ERROR, f"settings of {fname!r} must be a mapping")
+            )
             continue
         clean: dict[str, Any] = {}
         for key, value in values.items():
@@ -141,14 +145,16 @@ def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, 
             if expected is None:
                 known = ", ".join(sorted(_SETTING_KEYS))
                 diagnostics.append(
-                    Diagnostic(shown, line, Severity.ERROR, f"{fname}: unknown setting {key!r} (known: {known})")
+                    Diagnostic(
+                        shown, line, Severity.ERROR, f"{fname}: unknown setting {key!r} (known: {known})"
+                    )
                 )
             elif not isinstance(value, expected) or isinstance(value, bool):
                 diagnostics.append(
                     Diagnostic(shown, line, Severity.ERROR, f"{fname}: {key} must be a {expected.__name__}")
                 )
             else:
-                clean[str(key)] = tuple(str(v) for v in value) if key == "banner_words" else value
+                clean[str(key)] = tuple(str(v) for v in value) if isinstance(value, list) else value
         settings[str(fname)] = CollectionSettings(**clean)
     return settings
 
@@ -171,7 +177,9 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
     for path in files:
         if path.suffix != ".txt":
             if path.name != SETTINGS_FILE and not path.name.startswith("."):
-                diagnostics.append(Diagnostic(display_path(path), 0, Severity.INFO, "ignored: not a .txt listing"))
+                diagnostics.append(
+                    Diagnostic(display_path(path), 0, Severity.INFO, "ignored: not a .txt listing")
+                )
             continue
         own = settings.get(path.name, CollectionSettings())
         listing = read_listing(path, DEFAULT_BANNER_WORDS + own.banner_words, cache)
@@ -186,7 +194,9 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
         cid = collection_id(path.stem)
         if cid in ids:
             diagnostics.append(
-                Diagnostic(listing.path, 0, Severity.ERROR, f"collection id {cid!r} already used by {ids[cid]}")
+                Diagnostic(
+                    listing.path, 0, Severity.ERROR, f"collection id {cid!r} already used by {ids[cid]}"
+                )
             )
             continue
         ids[cid] = listing.path
@@ -201,7 +211,10 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
 
     papers = merge_all(dated, order, diagnostics)
     collections = name_collections(
-        [(cid, ids[cid], members[cid], settings.get(Path(ids[cid]).name, CollectionSettings())) for cid in order]
+        [
+            (cid, ids[cid], members[cid], settings.get(Path(ids[cid]).name, CollectionSettings()))
+            for cid in order
+        ]
     )
     diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
     return Corpus(

@@ -20,18 +20,19 @@ def atom_feed(atlas: Atlas, site_url: str, site_name: str, size: int) -> str:
         f"  <title>{escape(site_name)}: newest papers</title>",
         f"  <id>{escape(base)}</id>",
         f"  <link href={quoteattr(base)}/>",
-        f"  <link rel=\"self\" href={quoteattr(base + 'feed.xml')}/>",
+        f'  <link rel="self" href={quoteattr(base + "feed.xml")}/>',
         f"  <updated>{updated}T00:00:00Z</updated>",
     ]
     for p in papers:
         url = base + p.url
+        author = p.organization.name if p.organization else "Paper Atlas"
         lines += [
             "  <entry>",
             f"    <title>{escape(p.title)}</title>",
             f"    <id>{escape(url)}</id>",
             f"    <link href={quoteattr(url)}/>",
             f"    <updated>{p.published}T00:00:00Z</updated>",
-            f"    <author><name>{escape(p.organization.name if p.organization else 'Paper Atlas')}</name></author>",
+            f"    <author><name>{escape(author)}</name></author>",
             f"    <summary>{escape(p.abstract)}</summary>",
             "  </entry>",
         ]

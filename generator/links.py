@@ -117,7 +117,9 @@ def related_papers(
 def _shared_terms(tfidf: sp.csr_matrix, vocab: np.ndarray, i: int, j: int) -> tuple[str, ...]:
     a, b = tfidf.getrow(i), tfidf.getrow(j)
     both = a.multiply(b).tocoo()
-    order = sorted(zip(both.data, both.col, strict=True), key=lambda dc: (-round(float(dc[0]), 6), vocab[dc[1]]))
+    order = sorted(
+        zip(both.data, both.col, strict=True), key=lambda dc: (-round(float(dc[0]), 6), vocab[dc[1]])
+    )
     return tuple(str(vocab[c]) for _, c in order[:REASON_TERMS])
 
 
@@ -136,9 +138,7 @@ def distinctive_name(title: str, vocabulary: frozenset[str]) -> str | None:
     if not colon or not head or len(head) < 3 or len(head.split()) > MAX_NAME_WORDS:
         return None
     words = head.split()
-    coined = any(
-        any(ch.isupper() for ch in w[1:]) or any(ch.isdigit() for ch in w) for w in words
-    )
+    coined = any(any(ch.isupper() for ch in w[1:]) or any(ch.isdigit() for ch in w) for w in words)
     unheard = len(words) == 1 and head.lower() not in vocabulary and head.isalpha()
     return head if coined or unheard else None
 

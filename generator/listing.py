@@ -220,7 +220,9 @@ class _Parser:
             self.pos += 1
         elif nxt is not None and nxt.kind is Kind.BULLET:
             self.listing.report(
-                nxt.number, Severity.ERROR, f'unparseable metadata "{nxt.text.strip()}" (expected "• N authors")'
+                nxt.number,
+                Severity.ERROR,
+                f'unparseable metadata "{nxt.text.strip()}" (expected "• N authors")',
             )
             self.pos += 1
         elif (
@@ -270,9 +272,7 @@ class _Parser:
             rest = title[len(word) :]
             # "Subscribers of ..." continues the word; "SubscribeSupervised", "Subscribe2-bit" do not.
             if word and title.startswith(word) and rest.strip() and not _is_plain_lowercase(rest.split()[0]):
-                self.listing.report(
-                    number, Severity.INFO, f'split banner word "{word}" from the first title'
-                )
+                self.listing.report(number, Severity.INFO, f'split banner word "{word}" from the first title')
                 self.header_line(Line(number, word, Kind.TEXT))
                 return title[len(word) :].strip()
         return title
@@ -295,7 +295,9 @@ class _Parser:
             Kind.SEPARATOR: '"·" separator',
             Kind.DATE: "date",
         }[line.kind]
-        self.listing.report(line.number, Severity.ERROR, f'{what} "{line.text.strip()}" does not follow an entry')
+        self.listing.report(
+            line.number, Severity.ERROR, f'{what} "{line.text.strip()}" does not follow an entry'
+        )
 
 
 def parse_organization(text: str) -> Organization:

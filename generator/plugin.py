@@ -52,9 +52,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         started = time.perf_counter()
-        atlas = build_atlas(
-            Path(self.config.corpus), Path(self.config.taxonomy), self.cache
-        )
+        atlas = build_atlas(Path(self.config.corpus), Path(self.config.taxonomy), self.cache)
         self.atlas = atlas
         self._log_diagnostics(atlas)
         renderer = Renderer(atlas, Path(self.config.templates))
@@ -68,7 +66,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         files.append(File.generated(config, "papers.json", content=renderer.records_json()))
         site_url = config.site_url or ""
         files.append(
-            File.generated(config, "feed.xml", content=atom_feed(atlas, site_url, config.site_name, self.config.feed_size))
+            File.generated(
+                config,
+                "feed.xml",
+                content=atom_feed(atlas, site_url, config.site_name, self.config.feed_size),
+            )
         )
         log.info(
             "paper-atlas: %d papers, %d pages generated in %.2fs (%d files parsed, %d reused)",

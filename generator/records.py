@@ -135,9 +135,7 @@ def date_entries(
                     )
                 )
             elif day is None:
-                diagnostics.append(
-                    Diagnostic(path, e.date.line, Severity.ERROR, f"no such day in {year}")
-                )
+                diagnostics.append(Diagnostic(path, e.date.line, Severity.ERROR, f"no such day in {year}"))
             else:
                 published = day.isoformat()
         dated.append(Dated(e, collection, published))
@@ -152,7 +150,12 @@ def find_duplicates_in_file(path: str, entries: list[RawEntry], diagnostics: lis
         if first is None:
             seen[key] = e
             continue
-        same = (first.abstract, first.authors, first.organization, first.date and (first.date.month, first.date.day, first.date.year)) == (
+        same = (
+            first.abstract,
+            first.authors,
+            first.organization,
+            first.date and (first.date.month, first.date.day, first.date.year),
+        ) == (
             e.abstract,
             e.authors,
             e.organization,
@@ -234,8 +237,12 @@ def merge_all(
     for p in papers:
         if p.id in by_id:  # two different folded titles with one slug+hash: astronomically rare
             diagnostics.append(
-                Diagnostic(p.sources[0].rsplit(":", 1)[0], int(p.sources[0].rsplit(":", 1)[1]), Severity.ERROR,
-                           f"id {p.id} collides with {by_id[p.id].sources[0]}")
+                Diagnostic(
+                    p.sources[0].rsplit(":", 1)[0],
+                    int(p.sources[0].rsplit(":", 1)[1]),
+                    Severity.ERROR,
+                    f"id {p.id} collides with {by_id[p.id].sources[0]}",
+                )
             )
             continue
         by_id[p.id] = p

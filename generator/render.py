@@ -72,15 +72,20 @@ class Renderer:
             yield self.paper(p.id)
         yield "tags/index.md", self._render("tags.md.j2", tags=v.tag_summaries("tags/index.md"))
         for tag in self.atlas.taxonomy.tags:
-            page = v.tag_page(tag)
-            yield page.src, self._render("tag.md.j2", page=page)
-        yield "collections/index.md", self._render(
-            "collections.md.j2",
-            collections=list(zip(self.atlas.collections, v.collection_links("collections/index.md"), strict=True)),
+            tag_page = v.tag_page(tag)
+            yield tag_page.src, self._render("tag.md.j2", page=tag_page)
+        yield (
+            "collections/index.md",
+            self._render(
+                "collections.md.j2",
+                collections=list(
+                    zip(self.atlas.collections, v.collection_links("collections/index.md"), strict=True)
+                ),
+            ),
         )
         for c in self.atlas.collections:
-            page = v.collection_page(c)
-            yield page.src, self._render("collection.md.j2", page=page)
+            collection_page = v.collection_page(c)
+            yield collection_page.src, self._render("collection.md.j2", page=collection_page)
         yield "timeline/index.md", self._render("timeline.md.j2", years=v.year_summaries("timeline/index.md"))
         for year, papers in v.years().items():
             yield year_src(year), self._render("year.md.j2", page=v.year_page(year, papers))

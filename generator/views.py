@@ -297,7 +297,9 @@ class SiteViews:
 
     def year_summaries(self, from_src: str) -> tuple[YearSummary, ...]:
         out: list[YearSummary] = []
-        for year, papers in sorted(self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True):
+        for year, papers in sorted(
+            self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True
+        ):
             months = Counter(p.published[5:7] for p in papers if p.published)
             href = link(from_src, year_src(year))
             out.append(
@@ -319,7 +321,9 @@ class SiteViews:
         src = "index.md"
         papers = self.atlas.papers
         dates = sorted(p.published for p in papers if p.published)
-        upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-(p.upvotes or 0), p.title.casefold(), p.id))
+        upvoted = sorted(
+            (p for p in papers if p.upvotes), key=lambda p: (-(p.upvotes or 0), p.title.casefold(), p.id)
+        )
         counts = sorted(
             ((t, len(ps)) for t, ps in self.tag_members.items() if ps), key=lambda kv: (-kv[1], kv[0])
         )

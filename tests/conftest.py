@@ -27,7 +27,9 @@ def make_corpus(tmp_path: Path) -> Callable[[dict[str, bytes | str]], Path]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files (then check them by eye)")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files (then check them by eye)"
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ def test_check_prints_summary_and_exits_0_on_a_clean_corpus(capsys: pytest.Captu
 
 
 def test_check_exits_1_and_names_file_and_line(make_corpus, capsys: pytest.CaptureFixture[str]) -> None:
-    corpus = make_corpus({"bad.txt": GOOD + "A Title Without Its Abstract\n", "good.txt": GOOD.replace("Good", "Fine")})
+    corpus = make_corpus(
+        {"bad.txt": GOOD + "A Title Without Its Abstract\n", "good.txt": GOOD.replace("Good", "Fine")}
+    )
     assert main(["check", "--corpus", str(corpus), "--taxonomy", TAXONOMY]) == 1
     out = capsys.readouterr().out
     assert 'corpus/bad.txt:3: error: title "A Title Without Its Abstract" has no abstract' in out
@@ -39,7 +41,12 @@ def test_check_reports_untagged_papers_and_unused_tags(make_corpus, tmp_path: Pa
         "  - id: lonely\n    name: Lonely\n    description: d\n    match: {phrases: [nobody writes this]}\n",
         encoding="utf-8",
     )
-    corpus = make_corpus({"a.txt": GOOD + "Untaggable Paper Title Here\nNothing in here matches any rule. Two sentences of plain, ordinary prose.\n"})
+    corpus = make_corpus(
+        {
+            "a.txt": GOOD
+            + "Untaggable Paper Title Here\nNothing in here matches any rule. Two sentences of plain, ordinary prose.\n"
+        }
+    )
     assert main(["check", "--corpus", str(corpus), "--taxonomy", str(taxonomy)]) == 0
     out = capsys.readouterr().out
     assert 'corpus/a.txt:3: warning: paper "Untaggable Paper Title Here" matches no tag' in out
@@ -58,7 +65,9 @@ def test_records_writes_the_documented_schema(tmp_path: Path) -> None:
     assert all(set(p) == expected for p in papers)
     kimi = next(p for p in papers if p["title"].startswith("Kimi Linear"))
     assert kimi["organization"] == {"handle": "moonshotai", "name": "Moonshot AI"}
-    assert kimi["published"] == "2024-10-30" and kimi["upvotes"] == 1 and kimi["tags"] == ["attention", "memory"]
+    assert (
+        kimi["published"] == "2024-10-30" and kimi["upvotes"] == 1 and kimi["tags"] == ["attention", "memory"]
+    )
     hopfield = next(p for p in papers if p["title"] == "Hopfield Layers for Tabular Data")
     tensornet = next(p for p in papers if p["title"].startswith("TensorNet"))
     assert tensornet["id"] in hopfield["mentions"] and hopfield["id"] in tensornet["mentioned_by"]

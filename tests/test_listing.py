@@ -48,8 +48,12 @@ def test_every_line_is_accounted_for() -> None:
         missing = [
             line
             for line in lines
-            if line.kind is not Kind.BLANK and line.number not in used | meta and line.text.strip()
-            not in {f"{e.organization.handle} {e.organization.name}" for e in listing.entries if e.organization}
+            if line.kind is not Kind.BLANK
+            and line.number not in used | meta
+            and line.text.strip()
+            not in {
+                f"{e.organization.handle} {e.organization.name}" for e in listing.entries if e.organization
+            }
         ]
         assert not missing, f"{path}: lines neither parsed nor reported: {missing[:3]}"
         assert orgs is not None
@@ -57,7 +61,10 @@ def test_every_line_is_accounted_for() -> None:
 
 def test_capture_year_and_dates() -> None:
     listing = parse_listing("spaced.txt", (LAYOUTS / "spaced.txt").read_text(encoding="utf-8"))
-    assert listing.capture_date is not None and (listing.capture_date.month, listing.capture_date.day) == (10, 31)
+    assert listing.capture_date is not None and (listing.capture_date.month, listing.capture_date.day) == (
+        10,
+        31,
+    )
     papers = {p["title"]: p for p in records_of(LAYOUTS)}
     assert papers["Kimi Linear: An Expressive, Efficient Attention Architecture"]["published"] == "2024-10-30"
     assert papers["Kimi Linear: An Expressive, Efficient Attention Architecture"]["upvotes"] == 1
@@ -133,17 +140,64 @@ BAD_CASES = [
     Bad("empty", b"", 0, "file is empty"),
     Bad("blank-only", b"\n\n  \n", 0, "file is empty"),
     Bad("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", 3, "binary file"),
-    Bad("latin1", GOOD.encode() + "Caf\xe9 au lait\n".encode("latin-1"), 3, "not UTF-8: invalid byte 0xe9 at column 4"),
-    Bad("truncated", (GOOD + "A Title Without Its Abstract\n").encode(), 3, 'title "A Title Without Its Abstract" has no abstract'),
-    Bad("bad-date", (GOOD + "\n  • 3 authors\n·\nSmarch 45, 2023\n").encode(), 6, '"Smarch 45, 2023" is not a date'),
+    Bad(
+        "latin1",
+        GOOD.encode() + "Caf\xe9 au lait\n".encode("latin-1"),
+        3,
+        "not UTF-8: invalid byte 0xe9 at column 4",
+    ),
+    Bad(
+        "truncated",
+        (GOOD + "A Title Without Its Abstract\n").encode(),
+        3,
+        'title "A Title Without Its Abstract" has no abstract',
+    ),
+    Bad(
+        "bad-date",
+        (GOOD + "\n  • 3 authors\n·\nSmarch 45, 2023\n").encode(),
+        6,
+        '"Smarch 45, 2023" is not a date',
+    ),
     Bad("impossible-day", (GOOD + "  • 3 authors\n·\nFeb 30, 2023\n").encode(), 5, "no day 30 in that month"),
-    Bad("bad-authors", (GOOD + "  • many authors\n·\nMay 2, 2023\n").encode(), 3, 'unparseable metadata "• many authors"'),
+    Bad(
+        "bad-authors",
+        (GOOD + "  • many authors\n·\nMay 2, 2023\n").encode(),
+        3,
+        'unparseable metadata "• many authors"',
+    ),
     Bad("separator-no-date", (GOOD + "  • 3 authors\n·\n").encode(), 4, '"·" is not followed by a date'),
-    Bad("stray-metadata", ("  • 3 authors\n" + GOOD).encode(), 1, 'author count "• 3 authors" does not follow an entry'),
-    Bad("orphan-abstract", (GOOD + GOOD.splitlines()[1] + "\n").encode(), 3, "abstract with no title before it"),
-    Bad("duplicate-identical", (GOOD + GOOD).encode(), 3, "duplicate of the entry at line 1; identical", Severity.WARNING),
-    Bad("duplicate-differs", (GOOD + GOOD.replace("good abstract", "changed abstract")).encode(), 3, "the copies differ"),
-    Bad("yearless-no-year", (GOOD + "  • 3 authors\n·\nMay 21\n").encode(), 5, "date has no year", Severity.WARNING),
+    Bad(
+        "stray-metadata",
+        ("  • 3 authors\n" + GOOD).encode(),
+        1,
+        'author count "• 3 authors" does not follow an entry',
+    ),
+    Bad(
+        "orphan-abstract",
+        (GOOD + GOOD.splitlines()[1] + "\n").encode(),
+        3,
+        "abstract with no title before it",
+    ),
+    Bad(
+        "duplicate-identical",
+        (GOOD + GOOD).encode(),
+        3,
+        "duplicate of the entry at line 1; identical",
+        Severity.WARNING,
+    ),
+    Bad(
+        "duplicate-differs",
+        (GOOD + GOOD.replace("good abstract", "changed abstract")).encode(),
+        3,
+        "the copies differ",
+    ),
+    Bad(
+        "yearless-no-year",
+        (GOOD + "  • 3 authors\n·\nMay 21\n").encode(),
+        5,
+        "date has no year",
+        Severity.WARNING,
+    ),
 ]
 
 
@@ -170,10 +224,22 @@ def test_cache_reuses_unchanged_files(make_corpus) -> None:
 
 # -- property test: random records, rendered in each layout, parse back unchanged -----------
 
-_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-{}<>*_|`$&'", min_size=1, max_size=9)
-_title = st.lists(_word, min_size=3, max_size=12).map(" ".join).filter(
-    # A first word in plain lowercase glued to "Subscribe" would read as one word ("Subscribers").
-    lambda t: not t.startswith("Subscribe") and not t.endswith(".") and not (t.split()[0].isalpha() and t.split()[0].islower())
+_word = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-{}<>*_|`$&'",
+    min_size=1,
+    max_size=9,
+)
+_title = (
+    st.lists(_word, min_size=3, max_size=12)
+    .map(" ".join)
+    .filter(
+        # A first word in plain lowercase glued to "Subscribe" would read as one word ("Subscribers").
+        lambda t: (
+            not t.startswith("Subscribe")
+            and not t.endswith(".")
+            and not (t.split()[0].isalpha() and t.split()[0].islower())
+        )
+    )
 )
 _sentence = st.lists(_word, min_size=6, max_size=20).map(lambda ws: " ".join(ws).capitalize() + ".")
 _abstract = st.lists(_sentence, min_size=3, max_size=8).map(" ".join).filter(lambda a: len(a) >= 60)
@@ -208,7 +274,10 @@ def render(entries: list[tuple[str, str, object]], layout: str) -> str:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(_entry, min_size=1, max_size=6, unique_by=lambda e: e[0].lower()), st.sampled_from(["compact", "spaced"]))
+@given(
+    st.lists(_entry, min_size=1, max_size=6, unique_by=lambda e: e[0].lower()),
+    st.sampled_from(["compact", "spaced"]),
+)
 def test_random_records_round_trip(entries: list[tuple[str, str, object]], layout: str) -> None:
     listing = parse_listing("r.txt", render(entries, layout))
     errors = [d for d in listing.diagnostics if d.severity is not Severity.INFO]

@@ -40,10 +40,16 @@ def test_pages_match_golden(update_golden: bool) -> None:
         for src, content in pages.items():
             (GOLDEN / src).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / src).write_text(content, encoding="utf-8")
-    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*") if p.is_file()}
+    golden = {
+        p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8")
+        for p in GOLDEN.rglob("*")
+        if p.is_file()
+    }
     assert sorted(pages) == sorted(golden)
     for src, content in pages.items():
-        assert content == golden[src], f"{src} differs from its golden file (run pytest --update-golden, then review)"
+        assert content == golden[src], (
+            f"{src} differs from its golden file (run pytest --update-golden, then review)"
+        )
 
 
 def test_output_is_deterministic(tmp_path: Path) -> None:
@@ -201,9 +207,15 @@ def test_every_internal_link_resolves(built_site: Path) -> None:
 @pytest.mark.e2e
 def test_structured_data_and_feed(built_site: Path) -> None:
     page = next((built_site / "papers").glob("kimi-linear-*/index.html")).read_text(encoding="utf-8")
-    assert '<meta name="citation_title" content="Kimi Linear: An Expressive, Efficient Attention Architecture">' in page
+    assert (
+        '<meta name="citation_title" content="Kimi Linear: An Expressive, Efficient Attention Architecture">'
+        in page
+    )
     assert '<meta name="citation_publication_date" content="2024/10/30">' in page
-    assert '<meta name="description" content="We introduce Kimi Linear, a hybrid linear attention architecture.">' in page
+    assert (
+        '<meta name="description" content="We introduce Kimi Linear, a hybrid linear attention architecture.">'
+        in page
+    )
     feed = (built_site / "feed.xml").read_text(encoding="utf-8")
     assert feed.count("<entry>") == 3 and "<updated>2024-10-30T00:00:00Z</updated>" in feed
     collection = (built_site / "collections" / "spaced" / "index.html").read_text(encoding="utf-8")

