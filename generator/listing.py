@@ -207,6 +207,7 @@ class _Parser:
         title = title_line.text.strip()
         if not self.listing.entries:
             title = self.unglue_banner(title_line.number, title)
+        abstract = self.continued(abstract_line)
         authors: int | None = None
         organization: Organization | None = None
         date: RawDate | None = None
@@ -254,7 +255,7 @@ class _Parser:
             RawEntry(
                 path=self.listing.path,
                 title=title,
-                abstract=abstract_line.text.strip(),
+                abstract=abstract,
                 title_line=title_line.number,
                 abstract_line=abstract_line.number,
                 authors=authors,
@@ -263,6 +264,24 @@ class _Parser:
                 upvotes=upvotes,
             )
         )
+
+    def continued(self, abstract_line: Line) -> str:
+        """An abstract wrapped over several lines: prose lines right below it (no blank line) join it."""
+        parts = [abstract_line.text.strip()]
+        last = abstract_line.number
+        while (
+            (nxt := self.peek()) is not None
+            and nxt.kind is Kind.TEXT
+            and nxt.number == last + 1
+            and is_prose(nxt.text)
+        ):
+            self.listing.report(
+                nxt.number, Severity.INFO, f"abstract of line {abstract_line.number} continues here; joined"
+            )
+            parts.append(nxt.text.strip())
+            last = nxt.number
+            self.pos += 1
+        return " ".join(parts)
 
     def unglue_banner(self, number: int, title: str) -> str:
         """Split a banner word glued to the first title: ``SubscribeSupervised ...``."""

@@ -213,6 +213,23 @@ def test_bad_input_is_reported_and_the_rest_still_loads(case: Bad, make_corpus) 
     assert "A Good Paper Title" in {p.title for p in loaded.papers}
 
 
+def test_wrapped_abstract_lines_join() -> None:
+    text = (
+        "A Paper With A Wrapped Abstract\n"
+        "The first line of the abstract ends here, in the middle of the text. It goes on below.\n"
+        "The second line continues it with more sentences. This is still the same abstract.\n"
+        "\n"
+        "The Next Paper Title\n"
+        "Its own abstract, a single line. It has two sentences, which makes it read as prose.\n"
+    )
+    listing = parse_listing("w.txt", text)
+    assert [e.title for e in listing.entries] == ["A Paper With A Wrapped Abstract", "The Next Paper Title"]
+    assert listing.entries[0].abstract.endswith(
+        "goes on below. The second line continues it with more sentences. This is still the same abstract."
+    )
+    assert [(d.line, d.severity) for d in listing.diagnostics] == [(3, Severity.INFO)]
+
+
 def test_cache_reuses_unchanged_files(make_corpus) -> None:
     cache = ListingCache()
     corpus = make_corpus({"a.txt": GOOD, "b.txt": GOOD.replace("Good", "Other")})
