@@ -174,8 +174,8 @@ BAD_CASES = [
     ),
     Bad(
         "orphan-abstract",
-        (GOOD + GOOD.splitlines()[1] + "\n").encode(),
-        3,
+        (GOOD + "\n" + GOOD.splitlines()[1] + "\n").encode(),
+        4,
         "abstract with no title before it",
     ),
     Bad(
