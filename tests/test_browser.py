@@ -1,0 +1,290 @@
+"""The built site in a real browser: Debian's chromium, driven by playwright.
+
+The site is built once per session (real corpus + tests/fixtures/hostile/) and served on
+127.0.0.1; see tests/browser_support.py. Search is not tested here (tests/test_search.py).
+Run only these with ``pytest -m browser``; skip them with ``pytest -m "not browser"``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+pytest.register_assert_rewrite("tests.browser_support")
+
+from tests.browser_support import (  # noqa: E402 - after register_assert_rewrite
+    AXE_JS,
+    DESKTOP,
+    PHONE,
+    ROOT,
+    BuiltSite,
+    OpenedPage,
+    SiteServer,
+    require,
+    screenshot,
+)
+
+# The fixtures site_server, browser and open_page.
+pytest_plugins = ["tests.browser_support"]
+pytestmark = pytest.mark.browser
+
+README_SCREENSHOT = ROOT / "docs" / "assets" / "screenshot-paper.png"
+HOSTILE_LITERALS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "{{ 7*7 }}", "{% raw %}")
+
+
+# --------------------------------------------------------------------------- choosing pages
+
+
+def showcase_paper(site: BuiltSite) -> dict[str, Any]:
+    """A real (non-hostile) paper with tags, related papers and mentions: the richest page."""
+    hostile = {p["id"] for p in site.hostile_papers}
+    candidates = [p for p in site.papers if p["id"] not in hostile and p["tags"] and p["related"]]
+    assert candidates, "no paper with tags and related papers"
+    return max(
+        candidates, key=lambda p: (bool(p["mentions"]), bool(p["mentioned_by"]), len(p["tags"]), p["id"])
+    )
+
+
+def page_path(site: BuiltSite, kind: str) -> str:
+    paper = showcase_paper(site)
+    real_collection = next(c for p in site.papers for c in p["collections"] if p not in site.hostile_papers)
+    return {
+        "home": "",
+        "paper": paper["url"],
+        "tag": f"tags/{paper['tags'][0]}/",
+        "collection": f"collections/{real_collection}/",
+        "tags": "tags/",
+        "timeline": "timeline/",
+    }[kind]
+
+
+def heading(page: Any) -> str:
+    """The page's ``<h1>`` text, without the permalink (¶) that the toc extension appends."""
+    return str(
+        page.eval_on_selector(
+            "article h1",
+            """h => { const c = h.cloneNode(true); c.querySelectorAll(".headerlink").forEach(a => a.remove());
+                      return c.textContent.trim(); }""",
+        )
+    )
+
+
+def assert_clean(opened: OpenedPage) -> None:
+    problems = opened.log.problems()
+    assert not problems, "\n".join(problems)
+    assert opened.log.requests, "no request recorded"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@pytest.mark.parametrize("kind", ["home", "paper", "tag", "collection", "tags", "timeline"])
+def test_page_loads_without_errors_or_foreign_requests(
+    kind: str, site_server: SiteServer, open_page: Any
+) -> None:
+    opened = open_page(page_path(site_server.site, kind))
+    assert_clean(opened)
+    assert opened.page.locator("article h1").count() == 1
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+def test_tag_chip_opens_a_tag_page_listing_the_paper(site_server: SiteServer, open_page: Any) -> None:
+    paper = showcase_paper(site_server.site)
+    opened = open_page(paper["url"])
+    page = opened.page
+    chips = page.locator("article a.md-tag")
+    assert chips.count() == len(paper["tags"])
+    chip = chips.first
+    tag_name = chip.inner_text().strip()
+    with page.expect_navigation(wait_until="networkidle"):
+        chip.click()
+    assert page.url == site_server.at(f"tags/{paper['tags'][0]}/")
+    assert heading(page) == tag_name
+    listed = page.locator("article a", has_text=paper["title"])
+    assert listed.count() >= 1, f"tag page {page.url} does not list {paper['title']!r}"
+    listed.first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == site_server.at(paper["url"])
+    assert_clean(opened)
+
+
+def _section_links(page: Any, section_id: str) -> list[str]:
+    """Absolute hrefs of the list right after the ``<h2 id=section_id>``."""
+    return list(
+        page.eval_on_selector_all(
+            f"article h2#{section_id} + ul a[href]",
+            "els => els.map(a => a.href)",
+        )
+    )
+
+
+def test_related_and_mention_links_open_existing_pages(site_server: SiteServer, open_page: Any) -> None:
+    paper = showcase_paper(site_server.site)
+    opened = open_page(paper["url"])
+    page = opened.page
+    related = _section_links(page, "related-papers")
+    mentions = _section_links(page, "mentions") + _section_links(page, "mentioned-by")
+    assert len(related) == len(paper["related"])
+    assert len(mentions) == len(paper["mentions"]) + len(paper["mentioned_by"])
+    assert related, "showcase paper has no related papers"
+    for href in related + mentions:
+        assert href.startswith(site_server.url), href
+        response = page.request.get(href)
+        assert response.status == 200, f"{href}: HTTP {response.status}"
+        assert "<h1" in response.text()
+    # And one of them followed by a click, like a reader would.
+    page.locator("article h2#related-papers + ul a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == related[0]
+    assert_clean(opened)
+
+
+# --------------------------------------------------------------------------- hostile corpus text
+
+_NO_MARKUP_FROM_CORPUS = """
+() => {
+  const content = document.querySelector(".md-content");
+  const scripts = [...document.scripts].map(s => ({
+    type: s.type, src: s.src, text: s.textContent, inContent: !!content && content.contains(s),
+  }));
+  const handlers = [...document.querySelectorAll("*")].flatMap(
+    el => [...el.attributes].filter(a => a.name.startsWith("on")).map(a => el.tagName + " " + a.name));
+  const contentTags = [...content.querySelectorAll("img, iframe, object, embed, script, em, strong, code, table")]
+    .map(el => el.tagName);
+  return {scripts, handlers, contentTags};
+}
+"""
+
+
+def _assert_inert(page: Any) -> None:
+    found = page.evaluate(_NO_MARKUP_FROM_CORPUS)
+    assert not found["handlers"], f"event-handler attributes: {found['handlers']}"
+    in_content = [s for s in found["scripts"] if s["inContent"]]
+    assert not in_content, f"<script> in the content body: {in_content}"
+    for s in found["scripts"]:
+        if s["type"] == "application/ld+json":
+            assert "<" not in s["text"], "JSON-LD must escape '<'"
+        else:
+            assert "alert(" not in s["text"], f"corpus text in a script: {s['text'][:200]}"
+    # The hostile abstracts ask for emphasis, code, tables and images; none may appear.
+    assert not found["contentTags"], f"markup made from corpus text: {found['contentTags']}"
+
+
+def test_hostile_paper_pages_show_corpus_text_literally(site_server: SiteServer, open_page: Any) -> None:
+    hostile = site_server.site.hostile_papers
+    assert len(hostile) >= 5, [p["title"] for p in hostile]
+    seen_text = ""
+    for paper in hostile:
+        opened = open_page(paper["url"])
+        page = opened.page
+        assert heading(page) == paper["title"]
+        abstract = page.locator("article .pa-abstract").inner_text().strip()
+        assert abstract == paper["abstract"]
+        assert paper["title"] in page.title(), f"<title> {page.title()!r} lost the paper's title"
+        _assert_inert(page)
+        assert_clean(opened)  # includes: no dialog was opened
+        seen_text += page.locator("body").inner_text()
+    for literal in HOSTILE_LITERALS:
+        assert literal in seen_text, f"{literal!r} not shown literally"
+
+
+@pytest.mark.parametrize("where", ["collection", "tag", "home", "timeline"])
+def test_hostile_titles_in_lists_are_literal(where: str, site_server: SiteServer, open_page: Any) -> None:
+    site = site_server.site
+    hostile = site.hostile_papers
+    if where == "collection":
+        paths = [f"collections/{hostile[0]['collections'][0]}/"]
+        expected = hostile
+    elif where == "tag":
+        tagged = [p for p in hostile if p["tags"]]
+        assert tagged, "no hostile paper got a tag; give the fixture's titles taxonomy words"
+        paths = [f"tags/{p['tags'][0]}/" for p in tagged]
+        expected = tagged
+    elif where == "home":
+        paths, expected = [""], []
+    else:
+        paths, expected = ["timeline/"], []
+    text = ""
+    for path in paths:
+        opened = open_page(path)
+        _assert_inert(opened.page)
+        assert_clean(opened)
+        text += opened.page.locator("article").inner_text()
+    for paper in expected:
+        assert paper["title"] in text, f"{paper['title']!r} not listed literally on {paths}"
+    if where == "collection":
+        assert "<script>alert(1)</script>" in text
+        assert "{{ 7*7 }}" in text
+
+
+# --------------------------------------------------------------------------- phones and screenshots
+
+_SCROLL = "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+
+
+@pytest.mark.parametrize("kind", ["home", "paper", "tag"])
+def test_no_horizontal_scrolling_at_375px(kind: str, site_server: SiteServer, open_page: Any) -> None:
+    opened = open_page(page_path(site_server.site, kind), viewport=PHONE)
+    sizes = opened.page.evaluate(_SCROLL)
+    assert sizes["scroll"] <= sizes["inner"], (
+        f"{kind}: scrollWidth {sizes['scroll']} > innerWidth {sizes['inner']}"
+    )
+    assert_clean(opened)
+
+
+@pytest.mark.parametrize("kind", ["hostile-paper"])
+def test_no_horizontal_scrolling_at_375px_hostile(kind: str, site_server: SiteServer, open_page: Any) -> None:
+    for paper in site_server.site.hostile_papers:
+        opened = open_page(paper["url"], viewport=PHONE)
+        sizes = opened.page.evaluate(_SCROLL)
+        assert sizes["scroll"] <= sizes["inner"], f"{paper['url']}: {sizes}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "viewport_name"), [(k, v) for k in ("home", "paper") for v in ("desktop", "phone")]
+)
+def test_screenshots(kind: str, viewport_name: str, site_server: SiteServer, open_page: Any) -> None:
+    viewport = DESKTOP if viewport_name == "desktop" else PHONE
+    opened = open_page(page_path(site_server.site, kind), viewport=viewport)
+    out = screenshot(opened.page, f"{kind}-{viewport_name}")
+    assert out.stat().st_size > 10_000, f"{out} looks empty"
+    assert_clean(opened)
+    if (
+        kind == "paper"
+        and viewport_name == "desktop"
+        and os.environ.get("PAPER_ATLAS_UPDATE_SCREENSHOT") == "1"
+    ):
+        shutil.copyfile(out, README_SCREENSHOT)  # the README's picture; commit it after a look
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", ["home", "paper", "tag"])
+def test_axe_finds_no_serious_or_critical_violations(
+    kind: str, scheme: str, site_server: SiteServer, open_page: Any
+) -> None:
+    require(AXE_JS.is_file(), f"{AXE_JS.relative_to(ROOT)} missing (npm ci --ignore-scripts)")
+    opened = open_page(page_path(site_server.site, kind), color_scheme=scheme)
+    page = opened.page
+    shown = page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")
+    assert shown == {"light": "default", "dark": "slate"}[scheme]
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ["violations"]});
+          return {version: axe.version, violations: r.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}))};
+        }"""
+    )
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    report = "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in bad)
+    assert not bad, f"axe-core {result['version']} on {kind} ({scheme}):\n{report}"
+    assert_clean(opened)
