@@ -144,6 +144,25 @@ def test_related_and_mention_links_open_existing_pages(site_server: SiteServer, 
     assert_clean(opened)
 
 
+def test_paper_lists_have_one_item_per_paper(site_server: SiteServer, open_page: Any) -> None:
+    """Each paper of a list is its own <li> with one link (not several run into one item)."""
+    site = site_server.site
+    collection = page_path(site, "collection").split("/")[1]
+    members = [p for p in site.papers if collection in p["collections"]]
+    opened = open_page(f"collections/{collection}/")
+    items = opened.page.eval_on_selector_all(
+        "article h2#papers + ul > li", "lis => lis.map(li => li.querySelectorAll('a').length)"
+    )
+    assert len(items) == len(members)
+    assert set(items) == {1}
+    home = open_page("")
+    newest = home.page.eval_on_selector_all(
+        "article h2#newest-papers + ul > li", "lis => lis.map(li => li.querySelectorAll('a').length)"
+    )
+    assert len(newest) > 1
+    assert set(newest) == {1}
+
+
 # --------------------------------------------------------------------------- hostile corpus text
 
 _NO_MARKUP_FROM_CORPUS = """
