@@ -6,7 +6,11 @@ papers to each other. Templates later only present what is computed here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import time
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +67,39 @@ class Atlas:
         return {"papers": [self.record(p) for p in self.papers]}
 
 
-def tag_papers(taxonomy: Taxonomy, papers: tuple[Paper, ...]) -> dict[str, tuple[str, ...]]:
-    return {p.id: taxonomy.tag(p.title, p.abstract) for p in papers}
+@dataclass
+class AtlasCache:
+    """What one build can hand the next (``mkdocs serve``): parsed files, the taxonomy, paper tags.
+
+    Tags depend only on a paper's title and abstract and on the taxonomy, so they are kept per
+    (title, abstract) for as long as the taxonomy file is byte-for-byte the same. Related papers
+    and mentions depend on the whole corpus and are recomputed on every build.
+    """
+
+    listings: ListingCache = field(default_factory=ListingCache)
+    taxonomy_key: str = ""
+    taxonomy: tuple[Taxonomy, tuple[Diagnostic, ...]] | None = None
+    tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    tag_hits: int = 0
+    tag_misses: int = 0
+
+
+def tag_papers(
+    taxonomy: Taxonomy,
+    papers: tuple[Paper, ...],
+    cache: MutableMapping[tuple[str, str], tuple[str, ...]] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Tags of every paper; with ``cache`` (valid for this taxonomy only), known texts are not rescanned."""
+    if cache is None:
+        return {p.id: taxonomy.tag(p.title, p.abstract) for p in papers}
+    tags: dict[str, tuple[str, ...]] = {}
+    for p in papers:
+        key = (p.title, p.abstract)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = taxonomy.tag(p.title, p.abstract)
+        tags[p.id] = found
+    return tags
 
 
 def coverage_diagnostics(
@@ -83,12 +118,62 @@ def coverage_diagnostics(
     return found
 
 
-def build_atlas(corpus_dir: Path, taxonomy_path: Path, cache: ListingCache | None = None) -> Atlas:
-    corpus = load_corpus(corpus_dir, cache) if cache is not None else load_corpus(corpus_dir)
-    taxonomy, taxonomy_problems = load_taxonomy(taxonomy_path)
-    tags = tag_papers(taxonomy, corpus.papers)
-    related = related_papers(corpus.papers, tags)
-    outgoing = mentions(corpus.papers)
+@contextmanager
+def _timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _taxonomy(path: Path, cache: AtlasCache | None) -> tuple[Taxonomy, tuple[Diagnostic, ...]]:
+    if cache is None:
+        taxonomy, problems = load_taxonomy(path)
+        return taxonomy, tuple(problems)
+    try:
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        key = ""
+    if cache.taxonomy is None or key != cache.taxonomy_key or not key:
+        taxonomy, problems = load_taxonomy(path)
+        cache.taxonomy = (taxonomy, tuple(problems))
+        cache.taxonomy_key = key
+        cache.tags = {}
+    return cache.taxonomy
+
+
+def build_atlas(
+    corpus_dir: Path,
+    taxonomy_path: Path,
+    cache: ListingCache | AtlasCache | None = None,
+    timings: dict[str, float] | None = None,
+) -> Atlas:
+    """Read, tag and link the corpus. ``timings`` (if given) receives the seconds of each stage."""
+    atlas_cache = cache if isinstance(cache, AtlasCache) else None
+    listings = cache.listings if isinstance(cache, AtlasCache) else cache
+    with _timed(timings, "parse"):
+        corpus = load_corpus(corpus_dir, listings) if listings is not None else load_corpus(corpus_dir)
+    with _timed(timings, "tags"):
+        taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)
+        if atlas_cache is not None:
+            # Keep only this corpus's texts, so the cache never outgrows the corpus.
+            previous, atlas_cache.tags = atlas_cache.tags, {}
+            for p in corpus.papers:
+                key = (p.title, p.abstract)
+                if key in previous:
+                    atlas_cache.tags[key] = previous[key]
+            atlas_cache.tag_hits = len(atlas_cache.tags)
+            tags = tag_papers(taxonomy, corpus.papers, atlas_cache.tags)
+            atlas_cache.tag_misses = len(atlas_cache.tags) - atlas_cache.tag_hits
+        else:
+            tags = tag_papers(taxonomy, corpus.papers)
+    with _timed(timings, "related"):
+        related = related_papers(corpus.papers, tags)
+    with _timed(timings, "mentions"):
+        outgoing = mentions(corpus.papers)
+        incoming = backlinks(outgoing)
     diagnostics = [*corpus.diagnostics, *taxonomy_problems]
     diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, corpus.papers, tags)
     return Atlas(
@@ -97,6 +182,6 @@ def build_atlas(corpus_dir: Path, taxonomy_path: Path, cache: ListingCache | Non
         tags=tags,
         related=related,
         mentions=outgoing,
-        mentioned_by=backlinks(outgoing),
+        mentioned_by=incoming,
         diagnostics=tuple(diagnostics),
     )
