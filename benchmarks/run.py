@@ -1,0 +1,572 @@
+"""The scale benchmark: every generator stage, the whole ``mkdocs build`` and the floor, at several sizes.
+
+``python -m benchmarks.run [--sizes 1000,10000,100000] [--quick] [--out FILE]`` (``make bench``).
+
+For each N it writes a synthetic corpus (:mod:`benchmarks.synth`) into a temporary folder and runs,
+each in a FRESH child process (so every peak RSS belongs to one stage):
+
+* ``parse``: :func:`generator.corpus.load_corpus` (read, parse, validate, merge);
+* ``tags``: load the taxonomy, tag every paper;
+* ``related``: related papers (TF-IDF top-k);
+* ``mentions``: mentions and their backlinks;
+* ``render``: every generated page as the MkDocs plugin produces it, plus ``papers.json`` and the feed;
+* ``mkdocs build``: the whole build with the repository's ``mkdocs.yml``, ``docs/``, templates and
+  taxonomy, its plugin pointed at the synthetic corpus (generation included);
+* ``floor``: :mod:`benchmarks.floor`, a plain ``mkdocs build`` of N paper-shaped pages;
+* ``incremental``: in one process, build the atlas and render every page, add one new listing file
+  and rebuild with the plugin's caches, as ``mkdocs serve`` does on a change.
+
+A stage child reads what earlier stages computed from pickles (so it does not redo them and its
+peak is its own plus its inputs), times only its stage and reports the RSS it started the stage
+with. ``seconds`` of a stage is that in-process time; of ``mkdocs build`` and ``floor`` the child's
+wall time. With ``--profile`` (default for full runs) the largest N is also profiled (cProfile,
+every generator stage in one process) and the top functions are written below the table.
+
+Results go between the ``<!-- results -->`` markers of ``--out`` (default ``benchmarks/RESULTS.md``);
+text outside the markers (the prose summary) is kept. ``--quick`` means sizes 1000 and no profile,
+written to ``benchmarks/out/RESULTS-quick.md`` unless ``--out`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pickle
+import platform
+import pstats
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.floor import run_floor
+from benchmarks.measure import run_measured
+from benchmarks.synth import REPO, generate_papers, render_compact, write_corpus
+
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+QUICK_RESULTS = REPO / "benchmarks" / "out" / "RESULTS-quick.md"
+BEGIN = "<!-- results:begin (written by python -m benchmarks.run; edit outside the markers) -->"
+END = "<!-- results:end -->"
+STAGES = ("parse", "tags", "related", "mentions", "render")
+INCREMENTAL_PAPERS = 20  # papers in the file added for the incremental rebuild
+INCREMENTAL_FILE = "zzz_incremental.txt"
+_GENERATED = re.compile(r"paper-atlas: .*? generated in ([0-9.]+)s")
+_RSS_PAGE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
+
+
+def current_rss_mb() -> float:
+    """Resident set size of this process now (Linux /proc; the peak so far elsewhere)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * _RSS_PAGE_KB / 1024
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+# -- the child side: one stage ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    corpus: Path
+    taxonomy: Path
+    templates: Path
+    state: Path  # pickles handed from stage to stage
+    pending: dict[str, object] = field(default_factory=dict)
+
+    def load(self, name: str) -> Any:
+        with open(self.state / f"{name}.pkl", "rb") as handle:
+            return pickle.load(handle)
+
+    def save(self, name: str, value: object) -> None:
+        """Keep ``value`` for the later stages; written after the stage's clock has stopped."""
+        self.pending[name] = value
+
+    def flush(self) -> None:
+        for name, value in self.pending.items():
+            with open(self.state / f"{name}.pkl", "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pending.clear()
+
+
+def _atlas_from_state(inputs: Inputs) -> Any:
+    from generator.atlas import Atlas, coverage_diagnostics
+
+    from generator.taxonomy import load_taxonomy
+
+    corpus = inputs.load("corpus")
+    problems, tags = inputs.load("tags")
+    taxonomy, _ = load_taxonomy(inputs.taxonomy)
+    outgoing, incoming = inputs.load("mentions")
+    diagnostics = [*corpus.diagnostics, *problems]
+    diagnostics += coverage_diagnostics(str(inputs.taxonomy), taxonomy, corpus.papers, tags)
+    return Atlas(corpus, taxonomy, tags, inputs.load("related"), outgoing, incoming, tuple(diagnostics))
+
+
+def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    from generator.corpus import ListingCache, load_corpus
+
+    def run() -> dict[str, Any]:
+        corpus = load_corpus(inputs.corpus, ListingCache())
+        inputs.save("corpus", corpus)
+        return {"papers": len(corpus.papers), "entries": corpus.entry_count, "files": corpus.file_count}
+
+    return run
+
+
+def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    from generator.atlas import tag_papers
+    from generator.taxonomy import load_taxonomy
+
+    corpus = inputs.load("corpus")
+
+    def run() -> dict[str, Any]:
+        taxonomy, problems = load_taxonomy(inputs.taxonomy)
+        tags = tag_papers(taxonomy, corpus.papers)
+        inputs.save("tags", (problems, tags))
+        return {"tagged": sum(bool(t) for t in tags.values())}
+
+    return run
+
+
+def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    from generator.links import related_papers
+
+    corpus = inputs.load("corpus")
+    _, tags = inputs.load("tags")
+
+    def run() -> dict[str, Any]:
+        related = related_papers(corpus.papers, tags)
+        inputs.save("related", related)
+        return {"links": sum(map(len, related.values()))}
+
+    return run
+
+
+def stage_mentions(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    from generator.links import backlinks, mentions
+
+    corpus = inputs.load("corpus")
+
+    def run() -> dict[str, Any]:
+        outgoing = mentions(corpus.papers)
+        inputs.save("mentions", (outgoing, backlinks(outgoing)))
+        return {"links": sum(map(len, outgoing.values()))}
+
+    return run
+
+
+def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    from generator.feed import atom_feed
+    from generator.render import Renderer
+
+    atlas = _atlas_from_state(inputs)
+
+    def run() -> dict[str, Any]:
+        renderer = Renderer(atlas, inputs.templates)
+        pages = 0
+        size = 0
+        for _, markdown in renderer.pages():
+            pages += 1
+            size += len(markdown)
+        size += len(renderer.records_json())
+        size += len(atom_feed(atlas, "http://127.0.0.1:8000/", "Paper Atlas", 50))
+        return {"pages": pages, "chars": size}
+
+    return run
+
+
+def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
+    """Prepare the stage's inputs, then time the stage alone."""
+    prepare = {
+        "parse": stage_parse,
+        "tags": stage_tags,
+        "related": stage_related,
+        "mentions": stage_mentions,
+        "render": stage_render,
+    }[name]
+    run = prepare(inputs)
+    rss_before = current_rss_mb()
+    started = time.perf_counter()
+    details = run()
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    inputs.flush()
+    return {"seconds": seconds, "rss_before_mb": rss_before, "peak_rss_mb": peak, **details}
+
+
+def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
+    """A full build and render, then one new listing file and a rebuild with the caches kept."""
+    from generator.atlas import AtlasCache, build_atlas
+    from generator.render import Renderer
+
+    def build(cache: AtlasCache) -> dict[str, float]:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        atlas = build_atlas(inputs.corpus, inputs.taxonomy, cache, timings)
+        render_started = time.perf_counter()
+        for _ in Renderer(atlas, inputs.templates).pages():
+            pass
+        timings["render"] = time.perf_counter() - render_started
+        timings["total"] = time.perf_counter() - started
+        return timings
+
+    cache = AtlasCache()
+    first = build(cache)
+    parsed_before = cache.listings.misses
+    target = inputs.corpus / new_file.name
+    shutil.copyfile(new_file, target)
+    try:
+        second = build(cache)
+    finally:
+        target.unlink()
+    return {
+        "full": first,
+        "rebuild": second,
+        "files_reparsed": cache.listings.misses - parsed_before,
+        "tags_reused": cache.tag_hits,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def profile_stages(inputs: Inputs, top: int) -> str:
+    """cProfile each generator stage in one process; the top functions of each as text."""
+    from generator.atlas import Atlas, coverage_diagnostics, tag_papers
+    from generator.corpus import ListingCache, load_corpus
+    from generator.links import backlinks, mentions, related_papers
+    from generator.render import Renderer
+    from generator.taxonomy import load_taxonomy
+
+    out = io.StringIO()
+    state: dict[str, Any] = {}
+
+    def parse() -> None:
+        state["corpus"] = load_corpus(inputs.corpus, ListingCache())
+
+    def tags() -> None:
+        taxonomy, problems = load_taxonomy(inputs.taxonomy)
+        state["taxonomy"], state["problems"] = taxonomy, problems
+        state["tags"] = tag_papers(taxonomy, state["corpus"].papers)
+
+    def related() -> None:
+        state["related"] = related_papers(state["corpus"].papers, state["tags"])
+
+    def mention() -> None:
+        state["mentions"] = mentions(state["corpus"].papers)
+        state["backlinks"] = backlinks(state["mentions"])
+
+    def render() -> None:
+        corpus = state["corpus"]
+        diagnostics = coverage_diagnostics(
+            str(inputs.taxonomy), state["taxonomy"], corpus.papers, state["tags"]
+        )
+        atlas = Atlas(
+            corpus,
+            state["taxonomy"],
+            state["tags"],
+            state["related"],
+            state["mentions"],
+            state["backlinks"],
+            (*corpus.diagnostics, *state["problems"], *diagnostics),
+        )
+        renderer = Renderer(atlas, inputs.templates)
+        for _ in renderer.pages():
+            pass
+        renderer.records_json()
+
+    for name, step in (
+        ("parse", parse),
+        ("tags", tags),
+        ("related", related),
+        ("mentions", mention),
+        ("render", render),
+    ):
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.runcall(step)
+        seconds = time.perf_counter() - started
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text)
+        stats.sort_stats("tottime").print_stats(top)
+        out.write(f"### {name} ({seconds:.1f} s under the profiler)\n\n```\n")
+        out.write(_trim_profile(text.getvalue()))
+        out.write("```\n\n")
+    return out.getvalue()
+
+
+def _trim_profile(text: str) -> str:
+    """pstats output from the header row on, with long site-packages paths shortened."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+    kept = [re.sub(r"\S*/(site-packages|lib/python3\.\d+)/", "", line) for line in lines[start:]]
+    kept = [line.replace(str(REPO) + "/", "") for line in kept if line.strip()]
+    return "\n".join(kept) + "\n"
+
+
+# -- the parent side ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    n: int
+    stage: str
+    seconds: float
+    peak_rss_mb: float
+    note: str = ""
+
+
+@dataclass
+class SizeResult:
+    n: int
+    rows: list[Row] = field(default_factory=list)
+    floor_seconds: float = 0.0
+    build_seconds: float = 0.0
+    generated_seconds: float | None = None
+    incremental: dict[str, Any] = field(default_factory=dict)
+
+
+def _child(args: Sequence[str], cwd: Path | None = None) -> tuple[dict[str, Any], float, float]:
+    cmd = [sys.executable, "-m", "benchmarks.run", *args]
+    m = run_measured(cmd, cwd=cwd or REPO, env={**os.environ, "PYTHONHASHSEED": "0"}).check(
+        " ".join(args[:2])
+    )
+    return json.loads(m.stdout.strip().splitlines()[-1]), m.seconds, m.peak_rss_mb
+
+
+def write_project(root: Path, corpus: Path) -> Path:
+    """The repository's docs/ and mkdocs.yml, the plugin pointed at ``corpus`` (like tests/test_site.py)."""
+    shutil.copytree(REPO / "docs", root / "docs")
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    for key, value in (
+        ("corpus", corpus),
+        ("taxonomy", REPO / "taxonomy.yml"),
+        ("templates", REPO / "templates"),
+    ):
+        config, count = re.subn(rf"(?m)^(\s+{key}:\s*).*$", rf"\g<1>{value}", config, count=1)
+        if count != 1:
+            raise ValueError(f"mkdocs.yml: no '{key}:' option to rewrite")
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return root / "mkdocs.yml"
+
+
+def new_listing(n: int, seed: int, path: Path) -> None:
+    """A listing of papers the corpus of N does not hold (titles N.. of a larger synthetic run)."""
+    papers = generate_papers(n + INCREMENTAL_PAPERS, seed)[n:]
+    path.write_text(render_compact(papers), encoding="utf-8")
+
+
+def bench_size(n: int, seed: int, work: Path, log: Callable[[str], None]) -> SizeResult:
+    result = SizeResult(n)
+    corpus = work / "corpus"
+    state = work / "state"
+    state.mkdir()
+    stats = write_corpus(corpus, n, seed)
+    log(f"N={n}: {stats.n_files} files, {stats.n_entries} entries, {stats.total_bytes / 1e6:.1f} MB")
+    common = ["--corpus", str(corpus), "--state", str(state)]
+    for name in STAGES:
+        out, wall, peak = _child(["stage", name, *common])
+        note = f"child wall {wall:.1f} s; RSS at start of stage {out['rss_before_mb']:.0f} MB"
+        result.rows.append(Row(n, name, out["seconds"], peak, note))
+        log(f"  {name:<12} {out['seconds']:8.2f} s  {peak:8.0f} MB  ({note})")
+    shutil.rmtree(state)
+
+    project = work / "project"
+    config = write_project(project, corpus)
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(project / "site")]
+    m = run_measured(cmd, cwd=project, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).check("mkdocs build")
+    found = _GENERATED.search(m.stderr)
+    result.generated_seconds = float(found.group(1)) if found else None
+    result.build_seconds = m.seconds
+    shutil.rmtree(project)
+    gen = f"; the plugin's generation {result.generated_seconds:.1f} s of it" if found else ""
+    log(f"  {'mkdocs build':<12} {m.seconds:8.2f} s  {m.peak_rss_mb:8.0f} MB{gen}")
+
+    floor = run_floor(n, seed)
+    result.floor_seconds = floor.seconds
+    log(f"  {'floor':<12} {floor.seconds:8.2f} s  {floor.peak_rss_mb:8.0f} MB")
+    result.rows.append(Row(n, "mkdocs build (whole)", m.seconds, m.peak_rss_mb, gen.lstrip("; ")))
+    result.rows.append(Row(n, "floor", floor.seconds, floor.peak_rss_mb, "plain mkdocs build of N pages"))
+
+    new_file = work / INCREMENTAL_FILE
+    new_listing(n, seed, new_file)
+    out, _, peak = _child(["incremental", *common, "--new-file", str(new_file)])
+    out["peak_rss_mb"] = peak
+    result.incremental = out
+    rebuild = out["rebuild"]["total"]
+    mkdocs_only = m.seconds - (result.generated_seconds or 0.0)
+    share = rebuild / (rebuild + mkdocs_only) if rebuild + mkdocs_only > 0 else 0.0
+    out["mkdocs_only_seconds"] = mkdocs_only
+    out["share"] = share
+    result.rows.append(
+        Row(
+            n,
+            "incremental rebuild (generator)",
+            rebuild,
+            peak,
+            f"+{INCREMENTAL_PAPERS} papers in a new file; full generation {out['full']['total']:.1f} s; "
+            f"{share:.0%} of a serve rebuild (+{mkdocs_only:.0f} s MkDocs)",
+        )
+    )
+    log(f"  incremental  {rebuild:8.2f} s  ({json.dumps(_rounded(out['rebuild']))}); share {share:.0%}")
+    return result
+
+
+def _rounded(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in timings.items()}
+
+
+def render_results(results: Sequence[SizeResult], profile: str | None, profiled_n: int | None) -> str:
+    lines = [
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
+        f"written {time.strftime('%Y-%m-%d')} by `python -m benchmarks.run`.",
+        "",
+        "Seconds of a generator stage are its own time in a fresh child process that loads its inputs",
+        "(earlier stages' results) from pickles; its peak RSS is that child's, inputs included. The",
+        "`mkdocs build` row is the whole build (generation included) with the repository's config;",
+        "÷ floor is seconds divided by the floor's seconds for the same N.",
+        "",
+        "| N | stage | seconds | peak RSS MB | ÷ floor | notes |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        for row in r.rows:
+            ratio = row.seconds / r.floor_seconds if r.floor_seconds else 0.0
+            mark = f"**{ratio:.2f}**" if row.stage.startswith("mkdocs build") else f"{ratio:.2f}"
+            cells = f"{row.seconds:.2f} | {row.peak_rss_mb:,.0f} | {mark}"
+            lines.append(f"| {row.n:,} | {row.stage} | {cells} | {row.note} |")
+    lines += ["", "Incremental rebuild (one new listing file; seconds per stage):", ""]
+    lines += [
+        "| N | build | parse | tags | related | mentions | render | total |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for which in ("full", "rebuild"):
+            t = r.incremental.get(which, {})
+            cells = " | ".join(
+                f"{t.get(k, 0.0):.2f}" for k in ("parse", "tags", "related", "mentions", "render", "total")
+            )
+            lines.append(f"| {r.n:,} | {which} | {cells} |")
+    if profile:
+        lines += [
+            "",
+            f"## Profile of the generator stages at N = {profiled_n:,} (cProfile, by own time)",
+            "",
+            profile,
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_results(path: Path, body: str) -> None:
+    block = f"{BEGIN}\n\n{body}\n{END}\n"
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            before, rest = text.split(BEGIN, 1)
+            after = rest.split(END, 1)[1]
+            path.write_text(before + block + after.lstrip("\n"), encoding="utf-8")
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Scale benchmark results\n\n{block}", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["stage"], ["incremental"], ["profile"]):
+        return child_main(args)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", help="comma-separated N (default 1000,10000,100000; 1000 with --quick)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, no profile, results to benchmarks/out/"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="results file (default benchmarks/RESULTS.md)")
+    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, help="profile the largest N")
+    parser.add_argument("--work", type=Path, help="work folder (default: a temporary one, removed after)")
+    parsed = parser.parse_args(args)
+    sizes = [int(s) for s in (parsed.sizes or ("1000" if parsed.quick else "1000,10000,100000")).split(",")]
+    out = parsed.out or (QUICK_RESULTS if parsed.quick else RESULTS)
+    profile = parsed.profile if parsed.profile is not None else not parsed.quick
+    work = parsed.work or Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    results: list[SizeResult] = []
+    profile_text: str | None = None
+    try:
+        for n in sizes:
+            folder = work / f"n{n}"
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            results.append(bench_size(n, parsed.seed, folder, log))
+            if profile and n == max(sizes):
+                log(f"  profiling the generator stages at N={n}")
+                state = folder / "state"
+                state.mkdir()
+                m = run_measured(
+                    [
+                        sys.executable,
+                        "-m",
+                        "benchmarks.run",
+                        "profile",
+                        "--corpus",
+                        str(folder / "corpus"),
+                        "--state",
+                        str(state),
+                    ],
+                    cwd=REPO,
+                ).check("profile")
+                profile_text = m.stdout
+            shutil.rmtree(folder)
+            write_results(out, render_results(results, profile_text, max(sizes) if profile_text else None))
+    finally:
+        if parsed.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    log(f"results written to {out}")
+    return 0
+
+
+def child_main(args: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run (child)")
+    parser.add_argument("command", choices=("stage", "incremental", "profile"))
+    parser.add_argument("stage", nargs="?", choices=STAGES)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--taxonomy", type=Path, default=REPO / "taxonomy.yml")
+    parser.add_argument("--templates", type=Path, default=REPO / "templates")
+    parser.add_argument("--new-file", type=Path)
+    parser.add_argument("--top", type=int, default=12)
+    parsed = parser.parse_args(args)
+    inputs = Inputs(parsed.corpus, parsed.taxonomy, parsed.templates, parsed.state)
+    if parsed.command == "profile":
+        sys.stdout.write(profile_stages(inputs, parsed.top))
+        return 0
+    if parsed.command == "incremental":
+        if parsed.new_file is None:
+            parser.error("incremental needs --new-file")
+        result = run_incremental(inputs, parsed.new_file)
+    else:
+        if parsed.stage is None:
+            parser.error("stage needs a stage name")
+        result = run_stage(parsed.stage, inputs)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
