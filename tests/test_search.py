@@ -9,7 +9,10 @@ Debian's chromium (fixtures from tests/browser_support.py) and count the bytes d
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,6 +263,119 @@ def test_a_query_reads_few_bytes(real_index: Path) -> None:
     assert "manifest.json" in reader.read
     assert sum(reader.read.values()) < 200_000
     assert sum(1 for f in reader.read if f.startswith("t/")) <= 4
+
+
+# --------------------------------------------------------------------------- the worker, under node
+
+WORKER = ROOT / "docs" / "assets" / "javascripts" / "atlas-search-worker.js"
+NODE_HARNESS = r"""
+const fs = require("fs"), path = require("path"), vm = require("vm")
+const [worker, indexDir, queriesFile] = process.argv.slice(2)
+const queries = JSON.parse(fs.readFileSync(queriesFile, "utf8"))
+const fetched = []
+globalThis.self = { location: { href: "http://127.0.0.1/assets/javascripts/atlas-search-worker.js?material=x" } }
+globalThis.fetch = async url => {
+  const rel = new URL(url).pathname.replace(/^\/search\/atlas\//, "")
+  fetched.push(rel)
+  const buf = fs.readFileSync(path.join(indexDir, rel))
+  return { ok: true, status: 200, json: async () => JSON.parse(buf.toString("utf8")),
+           arrayBuffer: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) }
+}
+let listener, posted = []
+globalThis.addEventListener = (type, fn) => { listener = fn }
+globalThis.postMessage = message => posted.push(message)
+vm.runInThisContext(fs.readFileSync(worker, "utf8"), { filename: worker })
+const tick = () => new Promise(resolve => setTimeout(resolve, 1))
+;(async () => {
+  listener({ data: { type: 0, data: { config: {}, docs: [], options: { suggest: true } } } })
+  const out = {}
+  for (const q of queries) {
+    posted = []
+    listener({ data: { type: 2, data: q } })
+    while (!posted.some(m => m.type === 3)) await tick()
+    const { items, suggest } = posted.find(m => m.type === 3).data
+    out[q] = { items: items.map(([i]) => [i.location, i.title, i.text, i.terms]), suggest }
+  }
+  console.log(JSON.stringify({ results: out, fetched }))
+  process.exit(0)
+})()
+"""
+
+
+def run_worker(index_dir: Path, queries: list[str], tmp_path: Path) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI"):
+            pytest.fail("node is required under CI")
+        pytest.skip("node not installed")
+    harness = tmp_path / "harness.cjs"
+    harness.write_text(NODE_HARNESS)
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    proc = subprocess.run(
+        [node, str(harness), str(WORKER), str(index_dir), str(tmp_path / "queries.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+PARITY_QUERIES = [
+    "TensorNet",
+    "LLM-FP4",
+    "large language models",
+    "O(3)-equivariant message-passing",
+    "Naïve CAFÉ models",
+    "trans",
+    "diffusion transformer quantization",
+    "the of",
+    "zzzz tensornet",
+    "studies of series",
+    "graph neural networks for molecules",
+]
+
+
+def test_worker_answers_like_the_reference(real_index: Path, tmp_path: Path) -> None:
+    """The JavaScript worker (under node, files from disk) returns what IndexReader returns."""
+    out = run_worker(real_index, PARITY_QUERIES, tmp_path)
+    reader = IndexReader(real_index)
+    for query in PARITY_QUERIES:
+        hits = reader.search(query, limit=10)
+        got = out["results"][query]["items"]
+        assert [item[0] for item in got] == [h.location for h in hits], query
+        for item, hit in zip(got, hits, strict=True):
+            assert re.sub(r"</?mark[^>]*>", "", item[1]) == html_escape(hit.title)
+            assert item[3] == {**dict.fromkeys(hit.matched, True), **dict.fromkeys(hit.missing, False)}
+    assert "<mark data-md-highlight>TensorNet</mark>" in out["results"]["TensorNet"]["items"][0][1]
+    suggest = out["results"]["trans"]["suggest"]
+    assert len(suggest) == 1
+    assert suggest[0].startswith("trans")
+
+
+def test_worker_escapes_titles_and_snippets(tmp_path: Path) -> None:
+    build_index([doc(0, XSS_TITLE, 'x <script>alert(1)</script> & "y" onerror')], tmp_path / "index")
+    out = run_worker(tmp_path / "index", ["onerror"], tmp_path)
+    [[location, title, text, _terms]] = out["results"]["onerror"]["items"]
+    assert location == "papers/p0/"
+    assert "<img" not in title
+    assert "<script" not in text
+    assert title == (
+        "Image Handlers &lt;img src=x <mark data-md-highlight>onerror</mark>=alert(1)&gt; for Vision Transformers"
+    )
+    assert text.startswith("x &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;y&quot; ")
+
+
+def html_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
 
 
 # --------------------------------------------------------------------------- the built site

@@ -245,6 +245,10 @@ async function search(query, id) {
     return budget-- > 0
   }))
 
+  await Promise.all(groups.flat()  // fetch the bitmaps in parallel, not one after another
+    .filter(v => !Array.isArray(v.entry))
+    .map(v => load(m, `b/${v.entry.b}.bin`, true)))
+
   const score = new Float64Array(m.n)
   const mask = new Uint32Array(m.n)
   const best = new Float64Array(m.n)
