@@ -29,8 +29,8 @@ Building is one streaming pass over the documents into compact arrays (no per-po
 objects), then numpy sorts and groups them. All output is deterministic: same documents, same bytes.
 
 :class:`AtlasSearchPlugin` (entry point ``atlas-search``) writes the index in ``on_post_build``
-from the paper-atlas plugin's records plus the other pages' titles, and marks every page
-``search: exclude`` so Material's search plugin, kept for its search box, indexes nothing.
+from the paper-atlas plugin's records plus the other pages' titles, and keeps Material's search
+plugin (needed for its search box) from indexing anything.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ import numpy.typing as npt
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -625,6 +625,7 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
     def __init__(self) -> None:
         self.pages: dict[str, SearchDoc] = {}
         self.paper_srcs: frozenset[str] | None = None
+        self.paused: BasePlugin[Any] | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if "material/search" not in config.plugins:
@@ -640,19 +641,41 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
         plugin = config.plugins.get(self.config.atlas_plugin)
         return getattr(plugin, "atlas", None)
 
-    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        search = page.meta.get("search")
-        page.meta["search"] = {**(search if isinstance(search, dict) else {}), "exclude": True}
-        return markdown
+    # Material's search plugin must stay enabled, or its header shows no search box; but on every page
+    # it would index the page and run a regex over its HTML (~250 µs a page, ~25 s at 100k pages).
+    # So it is switched off just around its own on_page_context, and on again before the page is
+    # rendered. Its on_post_build then writes a search_index.json with no documents: the page still
+    # fetches that file (for its settings) before it starts the worker.
 
-    def on_page_context(
+    @event_priority(100)
+    def _pause_material_search(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        material = config.plugins.get("material/search")
+        if material is not None and material.config.get("enabled"):
+            material.config["enabled"] = False
+            self.paused = material
+        self._collect(page, config)
+        return context
+
+    @event_priority(-100)
+    def _resume_material_search(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        if self.paused is not None:
+            self.paused.config["enabled"] = True
+            self.paused = None
+        return context
+
+    on_page_context = CombinedEvent(_pause_material_search, _resume_material_search)
+
+    def _collect(self, page: Page, config: MkDocsConfig) -> None:
+        """Pages other than papers are indexed by title (hand-written ones by their text too)."""
         if self.paper_srcs is None:
             atlas = self._atlas(config)
             self.paper_srcs = frozenset(f"papers/{p.id}.md" for p in atlas.papers) if atlas else frozenset()
         if page.file.src_uri in self.paper_srcs:
-            return context
+            return
         title = html.unescape(str(page.meta.get("title") or page.title or ""))  # MkDocs gives it as HTML
         description = html.unescape(str(page.meta.get("description") or ""))  # escaped for an attribute
         if page.file.generated_by is None and page.content:  # a hand-written page: index its text
@@ -660,7 +683,6 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
         else:
             text = description
         self.pages[page.url] = SearchDoc(page.url, title, text, snippet(description or text))
-        return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         started = time.perf_counter()

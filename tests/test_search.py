@@ -399,7 +399,11 @@ def test_site_has_the_index_and_material_indexes_nothing(site: BuiltSite) -> Non
     )  # type: ignore[index]
     assert config["search"].startswith("assets/javascripts/atlas-search-worker.js")
     assert (site.root / "assets" / "javascripts" / "atlas-search-worker.js").is_file()
-    assert 'class="md-search"' in page  # Material's search box is there
+    assert 'class="md-search"' in page  # Material's search box is there, on every page
+    paper = site.paper(
+        "TensorNet: Cartesian Tensor Representations for Efficient Learning of Molecular Potentials"
+    )
+    assert 'class="md-search"' in (site.root / paper["url"] / "index.html").read_text()
     reader = IndexReader(site.root / INDEX_DIR)
     assert (
         reader.search("TensorNet")[0].location
