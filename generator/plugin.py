@@ -2,7 +2,11 @@
 
 This module only wires MkDocs events to the generator: ``on_files`` builds the atlas and
 adds each generated page with ``File.generated`` (no temporary files, nothing stale);
-``on_serve`` adds the corpus, taxonomy and templates to the watched paths.
+``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
+hold, without writing and re-parsing YAML); ``on_serve`` adds the corpus, taxonomy and
+templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
+whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
+to the next.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
-from .atlas import Atlas, build_atlas
-from .corpus import ListingCache
+from .atlas import Atlas, AtlasCache, build_atlas
 from .feed import atom_feed
 from .model import Severity
 from .render import Renderer
@@ -44,24 +48,35 @@ class PaperAtlasConfig(base.Config):
 
 class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
     def __init__(self) -> None:
-        self.cache = ListingCache()
+        self.cache = AtlasCache()
         self.atlas: Atlas | None = None
+        self.meta: dict[str, dict[str, Any]] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return Path(config.config_file_path).parent / value if config.config_file_path else Path(value)
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         started = time.perf_counter()
+        listings = self.cache.listings
+        parsed, reused = listings.misses, listings.hits
         atlas = build_atlas(Path(self.config.corpus), Path(self.config.taxonomy), self.cache)
         self.atlas = atlas
         self._log_diagnostics(atlas)
         renderer = Renderer(atlas, Path(self.config.templates))
         count = 0
-        for src, content in renderer.pages():
-            existing = files.get_file_from_path(src)
+        self.meta = {}
+        for doc in renderer.documents():
+            existing = files.get_file_from_path(doc.src)
             if existing is not None:
-                raise PluginError(f"docs/{src} would be overwritten by a generated page; rename or remove it")
-            files.append(File.generated(config, src, content=content))
+                raise PluginError(
+                    f"docs/{doc.src} would be overwritten by a generated page; rename or remove it"
+                )
+            files.append(File.generated(config, doc.src, content=doc.markdown))
+            if doc.meta:
+                self.meta[doc.src] = doc.meta
             count += 1
         files.append(File.generated(config, "papers.json", content=renderer.records_json()))
         site_url = config.site_url or ""
@@ -77,10 +92,16 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             len(atlas.papers),
             count,
             time.perf_counter() - started,
-            self.cache.misses,
-            self.cache.hits,
+            listings.misses - parsed,
+            listings.hits - reused,
         )
         return files
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        meta = self.meta.get(page.file.src_uri)
+        if meta is not None and page.file.generated_by is not None:
+            page.meta = {**meta, **page.meta}
+        return markdown
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         problem_level = logging.WARNING if self.config.corpus_problems == "warning" else logging.INFO
