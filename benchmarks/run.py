@@ -105,7 +105,6 @@ class Inputs:
 
 def _atlas_from_state(inputs: Inputs) -> Any:
     from generator.atlas import Atlas, coverage_diagnostics
-
     from generator.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
