@@ -90,6 +90,22 @@ def test_page_loads_without_errors_or_foreign_requests(
     assert opened.page.locator("article h1").count() == 1
 
 
+def test_the_watchers_catch_what_they_watch_for(open_page: Any) -> None:
+    """Guard against vacuous passes: a dialog, a console error, a failed request and a request
+    to another host are each recorded (the foreign request is aborted before it leaves)."""
+    opened = open_page("")
+    page = opened.page
+    page.evaluate("() => { alert('probe'); console.error('probe error'); }")
+    page.evaluate("() => fetch('missing-page-probe/').catch(() => null)")
+    page.evaluate("() => fetch('http://example.invalid/probe').catch(() => null)")
+    page.wait_for_timeout(200)
+    log = opened.log
+    assert log.dialogs == ["alert: probe"]
+    assert "probe error" in log.console_errors
+    assert any("missing-page-probe/" in f and "404" in f for f in log.failed), log.failed
+    assert log.blocked == ["http://example.invalid/probe"]
+
+
 # --------------------------------------------------------------------------- navigation
 
 
@@ -137,6 +153,17 @@ def test_related_and_mention_links_open_existing_pages(site_server: SiteServer, 
         response = page.request.get(href)
         assert response.status == 200, f"{href}: HTTP {response.status}"
         assert "<h1" in response.text()
+    assert mentions, "showcase paper has no mentions"
+    # A mentioned paper lists the showcase under "Mentioned by".
+    mentioned = opened.page.context.new_page()
+    mentioned.goto(_section_links(page, "mentions")[0] if paper["mentions"] else mentions[0])
+    back = (
+        _section_links(mentioned, "mentioned-by")
+        if paper["mentions"]
+        else _section_links(mentioned, "mentions")
+    )
+    assert site_server.at(paper["url"]) in back
+    mentioned.close()
     # And one of them followed by a click, like a reader would.
     page.locator("article h2#related-papers + ul a").first.click()
     page.wait_for_load_state("networkidle")
