@@ -26,6 +26,9 @@ _CODE_URL = re.compile(
     r"/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+(?:/[^\s{}\[\]()<>\"',;]*)?",
     re.IGNORECASE,
 )
+# Every host above contains ".co", ".org" or ".net": text without one of them holds no code URL.
+# (Scanning for _CODE_URL itself is slow: its optional scheme lets it start anywhere.)
+_MAYBE_CODE_URL = re.compile(r"\.(?:co|org|net)", re.IGNORECASE)
 
 
 def fold_title(title: str) -> str:
@@ -57,6 +60,8 @@ def paper_url(pid: str) -> str:
 def code_urls(abstract: str) -> tuple[str, ...]:
     """Repository URLs named in an abstract, normalised to https and without trailing punctuation."""
     found: list[str] = []
+    if not _MAYBE_CODE_URL.search(abstract):
+        return ()
     for match in _CODE_URL.finditer(abstract.replace("\\_", "_")):
         url = match.group(0).rstrip(".:;,!?")
         if not url.lower().startswith("http"):

@@ -7,6 +7,7 @@ points at a Markdown source, so MkDocs validates it and rewrites it for the buil
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,8 +44,15 @@ def year_src(year: str) -> str:
 
 
 def link(from_src: str, to_src: str) -> str:
-    """A relative link from one Markdown source to another."""
-    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+    """A relative link from one Markdown source to another (``posixpath.relpath``, memoized per folder)."""
+    to_dir, _, name = to_src.rpartition("/")
+    up = _relative_dir(from_src.rpartition("/")[0], to_dir)
+    return name if up == "." else f"{up}/{name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_dir(from_dir: str, to_dir: str) -> str:
+    return posixpath.relpath(to_dir or ".", from_dir or ".")
 
 
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:
@@ -186,9 +194,14 @@ class SiteViews:
             for t in atlas.tags.get(p.id, ()):
                 members[t].append(p)
         self.tag_members = {t: newest_first(ps) for t, ps in members.items()}
+        self._collection_members: dict[str, list[Paper]] | None = None
+        self._bylines: dict[str, str | None] = {}
 
     def item(self, p: Paper, from_src: str) -> PaperItem:
-        return PaperItem(p.title, link(from_src, paper_src(p.id)), p.published, p.upvotes, byline(p))
+        line = self._bylines.get(p.id, "")
+        if line == "":  # a paper is listed on several pages: its byline is built once
+            line = self._bylines[p.id] = byline(p)
+        return PaperItem(p.title, link(from_src, paper_src(p.id)), p.published, p.upvotes, line)
 
     def items(self, papers: Iterable[Paper], from_src: str) -> tuple[PaperItem, ...]:
         return tuple(self.item(p, from_src) for p in papers)
@@ -268,7 +281,13 @@ class SiteViews:
 
     def collection_page(self, c: Collection) -> CollectionPage:
         src = collection_src(c.id)
-        papers = [p for p in self.atlas.papers if c.id in p.collections]
+        if self._collection_members is None:  # one pass over the papers for every collection
+            members: dict[str, list[Paper]] = {}
+            for p in self.atlas.papers:
+                for cid in p.collections:
+                    members.setdefault(cid, []).append(p)
+            self._collection_members = members
+        papers = self._collection_members.get(c.id, [])
         return CollectionPage(src, c, self.items(newest_first(papers), src))
 
     def collection_links(self, from_src: str) -> tuple[Link, ...]:
