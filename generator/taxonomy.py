@@ -251,7 +251,19 @@ class Taxonomy:
                         add(variant, _Rule(tag_index, kind, rule_index))
         automaton = _ahocorasick.Automaton()
         for key, rules in entries.items():
-            automaton.add_word(key, (key, tuple(rules)))
+            # What a hit needs, precomputed: the key's length, whether its first / last character
+            # must not touch a word character, the rules that count in the original text (aliases)
+            # and those that count in the lowered copy (phrases and excludes).
+            automaton.add_word(
+                key,
+                (
+                    len(key),
+                    _is_word_char(key[0]),
+                    _is_word_char(key[-1]),
+                    tuple(rule for rule in rules if rule.kind == "alias"),
+                    tuple(rule for rule in rules if rule.kind != "alias"),
+                ),
+            )
         if entries:
             automaton.make_automaton()
             return automaton
@@ -263,24 +275,28 @@ class Taxonomy:
             return {}
         original_length = len(text)
         haystack = text + _SEPARATOR + _fold(text)
+        last = len(haystack)
         found: list[tuple[int, int, _Rule]] = []  # (start, end) in the original's index space
         excluded: dict[int, list[tuple[int, int]]] = {}
-        for end_index, (key, rules) in self._automaton.iter(haystack):
+        for end_index, (length, word_first, word_last, aliases, others) in self._automaton.iter(haystack):
             end = end_index + 1
-            start = end - len(key)
-            before = haystack[start - 1] if start > 0 else " "
-            after = haystack[end] if end < len(haystack) else " "
-            if (_is_word_char(key[0]) and _is_word_char(before)) or (
-                _is_word_char(key[-1]) and _is_word_char(after)
-            ):
-                continue
             in_original = end <= original_length
+            rules = aliases if in_original else others
+            if not rules:
+                continue
+            start = end - length
+            if word_first and start > 0:
+                before = haystack[start - 1]
+                if before.isalnum() or before == "_":
+                    continue
+            if word_last and end < last:
+                after = haystack[end]
+                if after.isalnum() or after == "_":
+                    continue
             if not in_original:
                 start -= original_length + 1
                 end -= original_length + 1
             for rule in rules:
-                if (rule.kind == "alias") != in_original:
-                    continue
                 if rule.kind == "exclude":
                     excluded.setdefault(rule.tag, []).append((start, end))
                 else:
@@ -326,8 +342,20 @@ class Taxonomy:
         return tuple(sorted(result, key=lambda item: item.tag))
 
     def tag(self, title: str, abstract: str) -> tuple[str, ...]:
-        """Ids of the tags assigned to a paper, sorted by id. Parents are not implied (see module doc)."""
-        return tuple(item.tag for item in self.scores(title, abstract) if item.assigned)
+        """Ids of the tags assigned to a paper, sorted by id. Parents are not implied (see module doc).
+
+        The same as the assigned tags of :meth:`scores`, without naming the rules.
+        """
+        title_hits = self._hits(title)
+        abstract_hits = self._hits(abstract)
+        assigned: list[str] = []
+        for tag_index in title_hits.keys() | abstract_hits.keys():
+            tag = self._tags[tag_index]
+            in_title = sum(map(len, title_hits.get(tag_index, ())))
+            in_abstract = sum(map(len, abstract_hits.get(tag_index, ())))
+            if TITLE_SCORE * in_title + ABSTRACT_SCORE * in_abstract >= tag.min_score:
+                assigned.append(tag.id)
+        return tuple(sorted(assigned))
 
 
 # -- loading and validation ----------------------------------------------------------------------
