@@ -314,9 +314,9 @@ def _lowercase_vocabulary(papers: Sequence[Paper]) -> frozenset[str]:
     """Words written in lowercase somewhere in the corpus: ordinary words, not coined names."""
     words: set[str] = set()
     for p in papers:
-        words.update(w for w in _WORD.findall(p.abstract) if w.islower())
-        words.update(w for w in _WORD.findall(p.title) if w.islower())
-    return frozenset(words)
+        words.update(_WORD.findall(p.abstract))
+        words.update(_WORD.findall(p.title))
+    return frozenset(w for w in words if w.islower())  # each distinct word tested once
 
 
 def _folded_padded(text: str) -> str:
