@@ -7,6 +7,7 @@ papers to each other. Templates later only present what is computed here.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -65,6 +66,11 @@ class Atlas:
 
     def records(self) -> dict[str, Any]:
         return {"papers": [self.record(p) for p in self.papers]}
+
+    def records_json(self) -> str:
+        """``records()`` as JSON text, one paper per line (json's C encoder; no indentation to pay for)."""
+        lines = ",\n".join(json.dumps(self.record(p), ensure_ascii=False) for p in self.papers)
+        return '{"papers": [\n' + lines + "\n]}\n" if lines else '{"papers": []}\n'
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1 if atlas.errors else 0
 
-    text = json.dumps(atlas.records(), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    text = atlas.records_json()
     if args.output:
         write_atomic(args.output, text)
     else:

@@ -8,7 +8,6 @@ HTML or Jinja. URLs built by the generator are passed through the ``url`` filter
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,4 +139,4 @@ class Renderer:
         return Document(page.src, self._render("paper.md.j2", page=page), meta)
 
     def records_json(self) -> str:
-        return json.dumps(self.atlas.records(), ensure_ascii=False, indent=1) + "\n"
+        return self.atlas.records_json()
