@@ -9,7 +9,8 @@ each in a FRESH child process (so every peak RSS belongs to one stage):
 * ``tags``: load the taxonomy, tag every paper;
 * ``related``: related papers (TF-IDF top-k);
 * ``mentions``: mentions and their backlinks;
-* ``render``: every generated page as the MkDocs plugin produces it, plus ``papers.json`` and the feed;
+* ``render``: every generated page as the MkDocs plugin produces it (``Renderer.documents()``: Markdown
+  and page meta), plus ``papers.json`` and the feed;
 * ``mkdocs build``: the whole build with the repository's ``mkdocs.yml``, ``docs/``, templates and
   taxonomy, its plugin pointed at the synthetic corpus (generation included);
 * ``floor``: :mod:`benchmarks.floor`, a plain ``mkdocs build`` of N paper-shaped pages;
@@ -179,9 +180,9 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
         renderer = Renderer(atlas, inputs.templates)
         pages = 0
         size = 0
-        for _, markdown in renderer.pages():
+        for doc in renderer.documents():  # what the plugin hands MkDocs (meta apart, no YAML)
             pages += 1
-            size += len(markdown)
+            size += len(doc.markdown)
         size += len(renderer.records_json())
         size += len(atom_feed(atlas, "http://127.0.0.1:8000/", "Paper Atlas", 50))
         return {"pages": pages, "chars": size}
@@ -218,7 +219,7 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
         started = time.perf_counter()
         atlas = build_atlas(inputs.corpus, inputs.taxonomy, cache, timings)
         render_started = time.perf_counter()
-        for _ in Renderer(atlas, inputs.templates).pages():
+        for _ in Renderer(atlas, inputs.templates).documents():
             pass
         timings["render"] = time.perf_counter() - render_started
         timings["total"] = time.perf_counter() - started
@@ -283,7 +284,7 @@ def profile_stages(inputs: Inputs, top: int) -> str:
             (*corpus.diagnostics, *state["problems"], *diagnostics),
         )
         renderer = Renderer(atlas, inputs.templates)
-        for _ in renderer.pages():
+        for _ in renderer.documents():
             pass
         renderer.records_json()
 
