@@ -65,7 +65,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         atlas = build_atlas(Path(self.config.corpus), Path(self.config.taxonomy), self.cache)
         self.atlas = atlas
         self._log_diagnostics(atlas)
-        renderer = Renderer(atlas, Path(self.config.templates))
+        renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
         count = 0
         self.meta = {}
         for doc in renderer.documents():

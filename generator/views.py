@@ -55,6 +55,63 @@ def _relative_dir(from_dir: str, to_dir: str) -> str:
     return posixpath.relpath(to_dir or ".", from_dir or ".")
 
 
+def page_url(src: str, directory_urls: bool = True) -> str:
+    """The site URL MkDocs gives the page built from ``src`` (as ``File.url``)."""
+    stem = src[:-3] if src.endswith(".md") else src
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return "./"
+    if stem.endswith("/index"):
+        return stem[:-5]
+    return stem + "/"
+
+
+def url_link(from_src: str, md_href: str, directory_urls: bool = True) -> str:
+    """What MkDocs makes of the Markdown link ``md_href`` (relative to the source ``from_src``):
+    the target page's URL relative to the linking page's URL. Absolute URLs are left alone.
+
+    For links in raw HTML, which MkDocs neither rewrites nor validates.
+    """
+    if "://" in md_href or md_href.startswith(("#", "mailto:")):
+        return md_href
+    path, hash_, fragment = md_href.partition("#")
+    to_dir, _, name = path.rpartition("/")
+    from_dir = from_src.rpartition("/")[0]
+    target = _target_dir(from_dir, to_dir)
+    target_src = f"{target}/{name}" if target else name
+    return _relative_url(page_url(target_src, directory_urls), page_url(from_src, directory_urls)) + (
+        hash_ + fragment
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _target_dir(from_dir: str, to_dir: str) -> str:
+    joined = posixpath.normpath(posixpath.join(from_dir, to_dir)) if to_dir else from_dir
+    return "" if joined == "." else joined
+
+
+def _url_parts(url: str) -> list[str]:
+    path = posixpath.normpath("/" + url)[1:]
+    return path.split("/") if path else []
+
+
+def _relative_url(url: str, other: str) -> str:
+    """``mkdocs.utils.get_relative_url``: ``url`` relative to the page URL ``other``."""
+    dirname, _, basename = other.rpartition("/")
+    if "." in basename:
+        other = dirname
+    other_parts = _url_parts(other)
+    dest_parts = _url_parts(url)
+    common = 0
+    for a, b in zip(other_parts, dest_parts, strict=False):
+        if a != b:
+            break
+        common += 1
+    relative = "/".join([".."] * (len(other_parts) - common) + dest_parts[common:]) or "."
+    return relative + "/" if url.endswith("/") else relative
+
+
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:
     """Dated papers newest first, then undated; ties by title then id. The one listing order."""
     dated = sorted((p for p in papers if p.published), key=lambda p: (p.title.casefold(), p.id))

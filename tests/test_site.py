@@ -87,8 +87,12 @@ def test_corpus_text_never_becomes_markup() -> None:
     body = hostile.split("---\n", 2)[2]
     assert "<script>" not in body and "<img" not in body
     assert "&lt;script&gt;" in body
-    assert "\\{\\{ 7\\*7 \\}\\}" in body  # escaped braces: shown literally, never evaluated
-    assert "\\*stars\\*" in body and "\\_underscores\\_" in body and "\\`backticks\\`" in body
+    # In Markdown (the title) every special character is backslash-escaped: shown, never evaluated.
+    assert "\\{\\{ 7\\*7 \\}\\} in \\*titles\\* \\_too\\_" in body
+    # In raw HTML blocks (abstract, lists), which Markdown passes through, text is HTML-escaped.
+    abstract = (SITE_FIXTURE / "corpus" / "hostile.txt").read_text(encoding="utf-8").splitlines()[2]
+    assert "{{ 7*7 }}" in abstract and "*stars*" in abstract
+    assert f'\n<p class="pa-abstract">{html.escape(abstract, quote=False)}</p>\n' in body
 
 
 # -- end to end: a real strict build, asserting on the HTML ---------------------------------
