@@ -1,22 +1,28 @@
 """The whole site as one value: records, tags and cross-links, built once after every file is read.
 
 ``build_atlas`` is the pipeline: read and merge the corpus, tag every paper, then link
-papers to each other. Templates later only present what is computed here.
+papers to each other. Templates later only present what is computed here. Related papers,
+the heaviest stage, run in a second process (fork, Linux) while this one tags and finds
+mentions.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import sys
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, ListingCache, load_corpus
-from .links import Related, backlinks, mentions, related_papers
+from .links import Neighbours, Related, backlinks, mentions, nearest, related_from
 from .model import Collection, Diagnostic, Paper, Severity
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -124,6 +130,49 @@ def coverage_diagnostics(
     return found
 
 
+PARALLEL_MIN_PAPERS = 2_000  # below this, a second process costs more than it saves
+
+
+def _in_background(papers: tuple[Paper, ...]) -> Callable[[], Neighbours]:
+    """Start :func:`nearest` in a forked process; the returned function waits for its result.
+
+    Related papers are the heaviest stage and need nothing but the papers, so on Linux with more
+    than one core they are computed while this process tags papers and finds mentions. Wherever a
+    fork is not available or fails, the returned function computes them here instead.
+    """
+    if len(papers) < PARALLEL_MIN_PAPERS or not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        return lambda: nearest(papers)
+    try:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_send_nearest, args=(papers, send), daemon=True)
+        process.start()
+    except (OSError, ValueError):
+        return lambda: nearest(papers)
+    send.close()
+
+    def wait() -> Neighbours:
+        try:
+            result = receive.recv()
+        except (EOFError, OSError):
+            result = None
+        finally:
+            receive.close()
+            process.join()
+        return result if isinstance(result, Neighbours) else nearest(papers)
+
+    return wait
+
+
+def _send_nearest(papers: tuple[Paper, ...], send: Connection) -> None:
+    try:
+        send.send(nearest(papers))
+    except BaseException:  # the parent computes them itself
+        send.send(None)
+    finally:
+        send.close()
+
+
 @contextmanager
 def _timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
     started = time.perf_counter()
@@ -161,6 +210,8 @@ def build_atlas(
     listings = cache.listings if isinstance(cache, AtlasCache) else cache
     with _timed(timings, "parse"):
         corpus = load_corpus(corpus_dir, listings) if listings is not None else load_corpus(corpus_dir)
+    with _timed(timings, "related"):
+        neighbours = _in_background(corpus.papers)
     with _timed(timings, "tags"):
         taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)
         if atlas_cache is not None:
@@ -175,11 +226,11 @@ def build_atlas(
             atlas_cache.tag_misses = len(atlas_cache.tags) - atlas_cache.tag_hits
         else:
             tags = tag_papers(taxonomy, corpus.papers)
-    with _timed(timings, "related"):
-        related = related_papers(corpus.papers, tags)
     with _timed(timings, "mentions"):
         outgoing = mentions(corpus.papers)
         incoming = backlinks(outgoing)
+    with _timed(timings, "related"):  # what is left of it: waiting for the other process
+        related = related_from(neighbours(), corpus.papers, tags)
     diagnostics = [*corpus.diagnostics, *taxonomy_problems]
     diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, corpus.papers, tags)
     return Atlas(

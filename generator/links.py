@@ -234,59 +234,93 @@ def _rank(
     return np.where(keep, papers, -1), np.where(keep, np.take_along_axis(rounded, order, axis=1), 0.0)
 
 
-def related_papers(
-    papers: Sequence[Paper], tags: Mapping[str, tuple[str, ...]], k: int = RELATED_COUNT
-) -> dict[str, tuple[Related, ...]]:
-    """The k most similar papers of each paper (cosine of TF-IDF vectors), each with its reasons.
+@dataclass(frozen=True)
+class Neighbours:
+    """Related papers as arrays: the heavy part's result, compact enough to pass between processes.
+
+    ``papers[i]`` and ``scores[i]`` are paper i's neighbours (indexes into the paper sequence, best
+    first, -1 past the last) and their rounded scores; ``terms`` holds the shared terms of every
+    pair in row-major order (indexes into ``vocab``, -1 past the last).
+    """
+
+    papers: np.ndarray
+    scores: np.ndarray
+    terms: np.ndarray
+    vocab: list[str]
+
+
+def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT) -> Neighbours:
+    """The k most similar papers of each paper (cosine of TF-IDF vectors) and their shared terms.
 
     Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from LSA
     clusters (see :func:`_lsa_candidates`). Either way the candidates are ranked by their exact
     score, rounded to 4 places, ties to the smaller id: the result does not depend on blocks.
     """
     if len(papers) < 2:
-        return {p.id: () for p in papers}
-    ids = [p.id for p in papers]
+        empty = np.full((len(papers), k), -1, dtype=np.int64)
+        return Neighbours(empty, np.zeros((len(papers), k)), np.zeros((0, REASON_TERMS), np.int32), [])
     tfidf, vocab = _vectorize(papers)
     take = k + 1 + TIE_MARGIN
     if len(papers) <= EXACT_LIMIT:
         candidates = _exact_candidates(tfidf, take)
     else:
         candidates = _lsa_candidates(tfidf, max(take, LSA_CANDIDATES))
-    neighbours, scores = _rank(tfidf, candidates, k, _ranks(ids))
+    neighbours, scores = _rank(tfidf, candidates, k, _ranks([p.id for p in papers]))
     rows, slots = np.nonzero(neighbours >= 0)  # row-major: each paper's neighbours, best first
-    others = neighbours[rows, slots]
-    terms = _shared_terms(tfidf, vocab, rows, others)
+    terms = _shared_terms(tfidf, vocab, rows, neighbours[rows, slots])
+    return Neighbours(neighbours, scores, terms, vocab.tolist())
+
+
+def related_from(
+    neighbours: Neighbours, papers: Sequence[Paper], tags: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[Related, ...]]:
+    """The Related records of :func:`nearest`'s arrays, with the tags each pair shares."""
+    ids = [p.id for p in papers]
+    rows, slots = np.nonzero(neighbours.papers >= 0)
+    others = neighbours.papers[rows, slots]
+    vocab = neighbours.vocab
     found: list[list[Related]] = [[] for _ in ids]
     empty: tuple[str, ...] = ()
-    pairs = zip(rows.tolist(), others.tolist(), scores[rows, slots].tolist(), terms, strict=True)
-    for i, j, score, shared in pairs:
+    pairs = zip(
+        rows.tolist(),
+        others.tolist(),
+        neighbours.scores[rows, slots].tolist(),
+        neighbours.terms.tolist(),
+        strict=True,
+    )
+    for i, j, score, term_ids in pairs:
         mine, theirs = tags.get(ids[i], empty), tags.get(ids[j], empty)
-        found[i].append(Related(ids[j], score, tuple(t for t in mine if t in theirs), shared))
+        shared_terms = tuple(vocab[t] for t in term_ids if t >= 0)
+        found[i].append(Related(ids[j], score, tuple(t for t in mine if t in theirs), shared_terms))
     return {pid: tuple(items) for pid, items in zip(ids, found, strict=True)}
+
+
+def related_papers(
+    papers: Sequence[Paper], tags: Mapping[str, tuple[str, ...]], k: int = RELATED_COUNT
+) -> dict[str, tuple[Related, ...]]:
+    """The k most similar papers of each paper, each with its reasons (:func:`nearest`)."""
+    return related_from(nearest(papers, k), papers, tags)
 
 
 def _shared_terms(
     tfidf: sp.csr_matrix, vocab: np.ndarray, rows: np.ndarray, others: np.ndarray
-) -> list[tuple[str, ...]]:
+) -> np.ndarray:
     """For each pair (rows[p], others[p]): the REASON_TERMS terms that add most to their similarity.
 
     Ranked by the product of the two TF-IDF weights rounded to 6 places, ties alphabetically.
+    Returns vocabulary indexes, (pairs, REASON_TERMS), -1 where a pair shares fewer terms.
     """
     vocab_rank = _ranks(vocab)
-    result: list[tuple[str, ...]] = []
-    for _, both in _pair_products(tfidf, rows, others):
+    result = np.full((len(rows), REASON_TERMS), -1, dtype=np.int32)
+    for start, both in _pair_products(tfidf, rows, others):
         pair = np.repeat(np.arange(both.shape[0]), np.diff(both.indptr))
         # float32 products times 10**6 are exact in float64: the same as round(float(x), 6).
         weight = np.round(both.data.astype(np.float64), 6)
         order = np.lexsort((vocab_rank[both.indices], -weight, pair))
         place = np.arange(len(order)) - both.indptr[pair[order]]
-        chosen = order[place < REASON_TERMS]
-        counts = np.bincount(pair[chosen], minlength=both.shape[0])
-        words = vocab[both.indices[chosen]].tolist()
-        at = 0
-        for count in counts.tolist():
-            result.append(tuple(words[at : at + count]))
-            at += count
+        keep = place < REASON_TERMS
+        chosen = order[keep]
+        result[start + pair[chosen], place[keep]] = both.indices[chosen]
     return result
 
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.synth import write_corpus
-from generator import links
+from generator import atlas, links
 from generator.atlas import tag_papers
 from generator.corpus import ListingCache, load_corpus
 from generator.model import Paper
@@ -130,3 +130,12 @@ def test_tiny_corpora(tmp_path: Path) -> None:
     papers = load_corpus(corpus, ListingCache()).papers
     related = links.related_papers(papers, {})
     assert {len(r) for r in related.values()} <= {0, 1}
+
+
+def test_related_in_a_second_process_are_the_same(
+    corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers, tags = corpus
+    monkeypatch.setattr(atlas, "PARALLEL_MIN_PAPERS", 10)
+    wait = atlas._in_background(papers)
+    assert links.related_from(wait(), papers, tags) == links.related_papers(papers, tags)
