@@ -75,8 +75,16 @@ class Atlas:
 
     def records_json(self) -> str:
         """``records()`` as JSON text, one paper per line (json's C encoder; no indentation to pay for)."""
-        lines = ",\n".join(json.dumps(self.record(p), ensure_ascii=False) for p in self.papers)
-        return '{"papers": [\n' + lines + "\n]}\n" if lines else '{"papers": []}\n'
+        return "".join(self.records_json_parts())
+
+    def records_json_parts(self) -> Iterator[str]:
+        """:meth:`records_json` piece by piece, to stream it to a file without holding it whole."""
+        yield '{"papers": ['
+        separator = "\n"
+        for p in self.papers:
+            yield separator + json.dumps(self.record(p), ensure_ascii=False)
+            separator = ",\n"
+        yield "\n]}\n" if self.papers else "]}\n"
 
 
 @dataclass

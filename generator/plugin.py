@@ -12,6 +12,7 @@ to the next.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .model import Severity
 from .render import Renderer
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
+RECORDS = "papers.json"
 
 
 class PaperAtlasConfig(base.Config):
@@ -78,7 +80,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             if doc.meta:
                 self.meta[doc.src] = doc.meta
             count += 1
-        files.append(File.generated(config, "papers.json", content=renderer.records_json()))
+        files.append(self._records_file(config, atlas))
         site_url = config.site_url or ""
         files.append(
             File.generated(
@@ -96,6 +98,18 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             listings.hits - reused,
         )
         return files
+
+    def _records_file(self, config: MkDocsConfig, atlas: Atlas) -> File:
+        """``papers.json``, streamed straight into the site folder (a few hundred MB at 100k papers:
+        never held as one string). MkDocs lets a plugin write there: a generated file whose source
+        is its own destination is not copied."""
+        destination = Path(config.site_dir) / RECORDS
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(f".{RECORDS}.partial")
+        with open(partial, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(atlas.records_json_parts())
+        os.replace(partial, destination)
+        return File.generated(config, RECORDS, abs_src_path=str(destination))
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         meta = self.meta.get(page.file.src_uri)
