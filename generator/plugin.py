@@ -2,6 +2,8 @@
 
 This module only wires MkDocs events to the generator: ``on_files`` builds the atlas and
 adds each generated page with ``File.generated`` (no temporary files, nothing stale);
+``on_page_read_source`` renders each generated page when MkDocs reads it (so the Markdown of
+all pages never sits in memory at once, and is dropped once converted);
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
 hold, without writing and re-parsing YAML); ``on_serve`` adds the corpus, taxonomy and
 templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -52,7 +55,10 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
     def __init__(self) -> None:
         self.cache = AtlasCache()
         self.atlas: Atlas | None = None
+        self.renderer: Renderer | None = None
+        self.sources: frozenset[str] = frozenset()
         self.meta: dict[str, dict[str, Any]] = {}
+        self.render_seconds = 0.0
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -61,25 +67,23 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return Path(config.config_file_path).parent / value if config.config_file_path else Path(value)
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        """Build the atlas and register every generated page; each is rendered when MkDocs reads it."""
         started = time.perf_counter()
         listings = self.cache.listings
         parsed, reused = listings.misses, listings.hits
         atlas = build_atlas(Path(self.config.corpus), Path(self.config.taxonomy), self.cache)
         self.atlas = atlas
         self._log_diagnostics(atlas)
-        renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
-        count = 0
+        self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
         self.meta = {}
-        for doc in renderer.documents():
-            existing = files.get_file_from_path(doc.src)
-            if existing is not None:
-                raise PluginError(
-                    f"docs/{doc.src} would be overwritten by a generated page; rename or remove it"
-                )
-            files.append(File.generated(config, doc.src, content=doc.markdown))
-            if doc.meta:
-                self.meta[doc.src] = doc.meta
-            count += 1
+        self.render_seconds = 0.0
+        sources = self.renderer.sources()
+        for src in sources:
+            if files.get_file_from_path(src) is not None:
+                raise PluginError(f"docs/{src} would be overwritten by a generated page; rename or remove it")
+            # The content comes from on_page_read_source, when MkDocs reads the page.
+            files.append(File.generated(config, src, content=""))
+        self.sources = frozenset(sources)
         files.append(self._records_file(config, atlas))
         site_url = config.site_url or ""
         files.append(
@@ -92,12 +96,44 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         log.info(
             "paper-atlas: %d papers, %d pages generated in %.2fs (%d files parsed, %d reused)",
             len(atlas.papers),
-            count,
+            len(sources),
             time.perf_counter() - started,
             listings.misses - parsed,
             listings.hits - reused,
         )
         return files
+
+    def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """The Markdown of a generated page, rendered now: never all pages in memory at once."""
+        src = page.file.src_uri
+        if self.renderer is None or src not in self.sources:
+            return None
+        started = time.perf_counter()
+        doc = self.renderer.document(src)
+        if doc.meta:
+            self.meta[src] = doc.meta
+        self.render_seconds += time.perf_counter() - started
+        return doc.markdown
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Hand a generated page its meta: what its front matter would hold, without writing YAML."""
+        meta = self.meta.pop(page.file.src_uri, None)
+        if meta is not None:
+            page.meta = {**meta, **page.meta}
+        return markdown
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A generated page's Markdown is not needed once converted: let it go (~500 MB at 100k)."""
+        if page.file.src_uri in self.sources:
+            page.markdown = ""
+        return html
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """Every page has been read and converted: the renderer's views are no longer needed."""
+        if self.renderer is not None:
+            log.info("paper-atlas: pages rendered in %.2fs", self.render_seconds)
+        self.renderer = None
+        return env
 
     def _records_file(self, config: MkDocsConfig, atlas: Atlas) -> File:
         """``papers.json``, streamed straight into the site folder (a few hundred MB at 100k papers:
@@ -110,12 +146,6 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             handle.writelines(atlas.records_json_parts())
         os.replace(partial, destination)
         return File.generated(config, RECORDS, abs_src_path=str(destination))
-
-    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        meta = self.meta.get(page.file.src_uri)
-        if meta is not None and page.file.generated_by is not None:
-            page.meta = {**meta, **page.meta}
-        return markdown
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         problem_level = logging.WARNING if self.config.corpus_problems == "warning" else logging.INFO

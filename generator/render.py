@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from .atlas import Atlas
 from .escape import attribute, markdown_text, url_path
-from .views import SiteViews, citation_date, url_link, year_src
+from .views import SiteViews, citation_date, collection_src, paper_src, tag_src, url_link, year_src
 
 
 def _finalize(value: object) -> Markup:
@@ -128,31 +128,48 @@ class Renderer:
 
     def documents(self) -> Iterator[Document]:
         """Every generated page, its meta apart (the MkDocs plugin hands it over without YAML)."""
-        v = self.views
-        yield Document("index.md", self._render("home.md.j2", page=v.home_page()))
-        for p in self.atlas.papers:
-            yield self.paper_document(p.id)
-        yield Document("tags/index.md", self._render("tags.md.j2", tags=v.tag_summaries("tags/index.md")))
-        for tag in self.atlas.taxonomy.tags:
-            tag_page = v.tag_page(tag)
-            yield Document(tag_page.src, self._render("tag.md.j2", page=tag_page))
-        yield Document(
+        for src in self.sources():
+            yield self.document(src)
+
+    def sources(self) -> list[str]:
+        """The source path of every generated page, in a stable order, without rendering any."""
+        atlas = self.atlas
+        return [
+            "index.md",
+            *(paper_src(p.id) for p in atlas.papers),
+            "tags/index.md",
+            *(tag_src(t.id) for t in atlas.taxonomy.tags),
             "collections/index.md",
-            self._render(
-                "collections.md.j2",
-                collections=list(
-                    zip(self.atlas.collections, v.collection_links("collections/index.md"), strict=True)
-                ),
-            ),
-        )
-        for c in self.atlas.collections:
-            collection_page = v.collection_page(c)
-            yield Document(collection_page.src, self._render("collection.md.j2", page=collection_page))
-        yield Document(
-            "timeline/index.md", self._render("timeline.md.j2", years=v.year_summaries("timeline/index.md"))
-        )
-        for year, papers in v.years().items():
-            yield Document(year_src(year), self._render("year.md.j2", page=v.year_page(year, papers)))
+            *(collection_src(c.id) for c in atlas.collections),
+            "timeline/index.md",
+            *(year_src(year) for year in self.views.years()),
+        ]
+
+    def document(self, src: str) -> Document:
+        """One generated page, by source path (one of :meth:`sources`)."""
+        v = self.views
+        folder, _, name = src.rpartition("/")
+        key = name.removesuffix(".md")
+        if src == "index.md":
+            return Document(src, self._render("home.md.j2", page=v.home_page()))
+        if folder == "papers":
+            return self.paper_document(key)
+        if src == "tags/index.md":
+            return Document(src, self._render("tags.md.j2", tags=v.tag_summaries(src)))
+        if folder == "tags":
+            return Document(src, self._render("tag.md.j2", page=v.tag_page(v.tag_by_id[key])))
+        if src == "collections/index.md":
+            links = v.collection_links(src)
+            pairs = list(zip(self.atlas.collections, links, strict=True))
+            return Document(src, self._render("collections.md.j2", collections=pairs))
+        if folder == "collections":
+            collection = v.collection_by_id[key]
+            return Document(src, self._render("collection.md.j2", page=v.collection_page(collection)))
+        if src == "timeline/index.md":
+            return Document(src, self._render("timeline.md.j2", years=v.year_summaries(src)))
+        if folder == "timeline":
+            return Document(src, self._render("year.md.j2", page=v.year_page(key, v.years()[key])))
+        raise KeyError(src)
 
     def paper(self, pid: str) -> tuple[str, str]:
         doc = self.paper_document(pid)

@@ -253,6 +253,7 @@ class SiteViews:
         self.tag_members = {t: newest_first(ps) for t, ps in members.items()}
         self._collection_members: dict[str, list[Paper]] | None = None
         self._bylines: dict[str, str | None] = {}
+        self._years: dict[str, list[Paper]] | None = None
 
     def item(self, p: Paper, from_src: str) -> PaperItem:
         line = self._bylines.get(p.id, "")
@@ -351,10 +352,12 @@ class SiteViews:
         return tuple(Link(c.name, link(from_src, collection_src(c.id))) for c in self.atlas.collections)
 
     def years(self) -> dict[str, list[Paper]]:
-        by_year: dict[str, list[Paper]] = {}
-        for p in self.atlas.papers:
-            by_year.setdefault(p.published[:4] if p.published else "undated", []).append(p)
-        return dict(sorted(by_year.items(), key=lambda kv: (kv[0] == "undated", kv[0]), reverse=False))
+        if self._years is None:
+            by_year: dict[str, list[Paper]] = {}
+            for p in self.atlas.papers:
+                by_year.setdefault(p.published[:4] if p.published else "undated", []).append(p)
+            self._years = dict(sorted(by_year.items(), key=lambda kv: (kv[0] == "undated", kv[0])))
+        return self._years
 
     def year_page(self, year: str, papers: Sequence[Paper]) -> YearPage:
         src = year_src(year)
