@@ -76,13 +76,36 @@ def url_link(from_src: str, md_href: str, directory_urls: bool = True) -> str:
     if "://" in md_href or md_href.startswith(("#", "mailto:")):
         return md_href
     path, hash_, fragment = md_href.partition("#")
+    anchor = hash_ + fragment
+    rest, ups = path, 0
+    while rest.startswith("../"):
+        rest, ups = rest[3:], ups + 1
+    if (
+        not rest.endswith(".md")
+        or rest.startswith(("./", "../"))
+        or "/./" in rest
+        or "/../" in rest
+        or ups > from_src.count("/")
+    ):  # not the normalized relative path that views.link writes: the general way
+        return _url_link_exact(from_src, path, directory_urls) + anchor
+    if not directory_urls:  # every page is a file where its source is: only the suffix changes
+        return path[:-3] + ".html" + anchor
+    target = path[:-8] if path.endswith("index.md") and path[-9:-8] in ("", "/") else path[:-3] + "/"
+    if from_src == "index.md" or from_src.endswith("/index.md"):
+        return (target or "./") + anchor  # the page's URL is its source's folder
+    # Any other page's URL is one folder deeper than its source (a/b.md -> a/b/).
+    own = from_src.rpartition("/")[2][:-3]
+    if ups == 0 and (path == own + ".md" or path.startswith(own + "/")):  # itself, or its own folder
+        return _url_link_exact(from_src, path, directory_urls) + anchor
+    return "../" + target + anchor
+
+
+def _url_link_exact(from_src: str, path: str, directory_urls: bool) -> str:
     to_dir, _, name = path.rpartition("/")
     from_dir = from_src.rpartition("/")[0]
     target = _target_dir(from_dir, to_dir)
     target_src = f"{target}/{name}" if target else name
-    return _relative_url(page_url(target_src, directory_urls), page_url(from_src, directory_urls)) + (
-        hash_ + fragment
-    )
+    return _relative_url(page_url(target_src, directory_urls), page_url(from_src, directory_urls))
 
 
 @functools.lru_cache(maxsize=4096)

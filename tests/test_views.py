@@ -44,6 +44,22 @@ def test_url_link_matches_mkdocs(directory_urls: bool) -> None:
         assert url_link(source, markdown_link + "#x", directory_urls) == expected + "#x"
 
 
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_url_link_matches_mkdocs_for_odd_links(directory_urls: bool) -> None:
+    """Links into a page's own folder, through "./" or ".." detours, to folder indexes."""
+    for source in SOURCES:
+        stem = source.rpartition("/")[2][:-3]
+        for href in (f"{stem}/x.md", "./y.md", "a/../b.md", "../index.md", "index.md", "sub/index.md"):
+            folder = source.rpartition("/")[0]
+            target = posixpath.normpath(posixpath.join(folder, href)).lstrip("./") or "index.md"
+            if target.startswith(".."):
+                continue
+            expected = get_relative_url(
+                mkdocs_url(target, directory_urls), mkdocs_url(source, directory_urls)
+            )
+            assert url_link(source, href, directory_urls) == expected, (source, href)
+
+
 def test_absolute_links_are_left_alone() -> None:
     assert url_link("papers/a.md", "https://example.com/x.md") == "https://example.com/x.md"
     assert url_link("papers/a.md", "#top") == "#top"
