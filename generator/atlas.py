@@ -2,28 +2,25 @@
 
 ``build_atlas`` is the pipeline: read and merge the corpus, tag every paper, then link
 papers to each other. Templates later only present what is computed here. Related papers,
-the heaviest stage, run in a second process (fork, Linux) while this one tags and finds
-mentions.
+the heaviest stage, run in a second process (:mod:`generator.parallel`) while this one tags
+and finds mentions.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, ListingCache, load_corpus
-from .links import Neighbours, Related, backlinks, mentions, nearest, related_from
+from .links import Related, backlinks, mentions, nearest, related_from
 from .model import Collection, Diagnostic, Paper, Severity
+from .parallel import call_in_background
 from .taxonomy import Taxonomy, load_taxonomy
 
 
@@ -138,49 +135,6 @@ def coverage_diagnostics(
     return found
 
 
-PARALLEL_MIN_PAPERS = 2_000  # below this, a second process costs more than it saves
-
-
-def _in_background(papers: tuple[Paper, ...]) -> Callable[[], Neighbours]:
-    """Start :func:`nearest` in a forked process; the returned function waits for its result.
-
-    Related papers are the heaviest stage and need nothing but the papers, so on Linux with more
-    than one core they are computed while this process tags papers and finds mentions. Wherever a
-    fork is not available or fails, the returned function computes them here instead.
-    """
-    if len(papers) < PARALLEL_MIN_PAPERS or not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
-        return lambda: nearest(papers)
-    try:
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_send_nearest, args=(papers, send), daemon=True)
-        process.start()
-    except (OSError, ValueError):
-        return lambda: nearest(papers)
-    send.close()
-
-    def wait() -> Neighbours:
-        try:
-            result = receive.recv()
-        except (EOFError, OSError):
-            result = None
-        finally:
-            receive.close()
-            process.join()
-        return result if isinstance(result, Neighbours) else nearest(papers)
-
-    return wait
-
-
-def _send_nearest(papers: tuple[Paper, ...], send: Connection) -> None:
-    try:
-        send.send(nearest(papers))
-    except BaseException:  # the parent computes them itself
-        send.send(None)
-    finally:
-        send.close()
-
-
 @contextmanager
 def _timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
     started = time.perf_counter()
@@ -219,7 +173,9 @@ def build_atlas(
     with _timed(timings, "parse"):
         corpus = load_corpus(corpus_dir, listings) if listings is not None else load_corpus(corpus_dir)
     with _timed(timings, "related"):
-        neighbours = _in_background(corpus.papers)
+        # The heaviest stage needs nothing but the papers: on another core while this one tags.
+        papers = corpus.papers
+        neighbours = call_in_background(lambda: nearest(papers), len(papers))
     with _timed(timings, "tags"):
         taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)
         if atlas_cache is not None:

@@ -2,8 +2,9 @@
 
 This module only wires MkDocs events to the generator: ``on_files`` builds the atlas and
 adds each generated page with ``File.generated`` (no temporary files, nothing stale);
-``on_page_read_source`` renders each generated page when MkDocs reads it (so the Markdown of
-all pages never sits in memory at once, and is dropped once converted);
+``on_page_read_source`` hands MkDocs each generated page when it reads it, rendered just
+ahead on another core (or then and there): the Markdown of all pages never sits in memory at
+once, and is dropped once converted;
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
 hold, without writing and re-parsing YAML); ``on_serve`` adds the corpus, taxonomy and
 templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
@@ -32,7 +33,8 @@ from mkdocs.structure.pages import Page
 from .atlas import Atlas, AtlasCache, build_atlas
 from .feed import atom_feed
 from .model import Severity
-from .render import Renderer
+from .parallel import Stream
+from .render import Document, Renderer
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 RECORDS = "papers.json"
@@ -58,7 +60,10 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer: Renderer | None = None
         self.sources: frozenset[str] = frozenset()
         self.meta: dict[str, dict[str, Any]] = {}
+        self.ahead: dict[str, Document] = {}
+        self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
+        self.rendered_here = 0
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -77,6 +82,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
         self.meta = {}
         self.render_seconds = 0.0
+        self.rendered_here = 0
         sources = self.renderer.sources()
         for src in sources:
             if files.get_file_from_path(src) is not None:
@@ -84,6 +90,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             # The content comes from on_page_read_source, when MkDocs reads the page.
             files.append(File.generated(config, src, content=""))
         self.sources = frozenset(sources)
+        self._close_stream()
+        # The pages are rendered on another core, in the order MkDocs reads them, while it
+        # converts the ones before (generator.parallel; without it, each is rendered when read).
+        renderer = self.renderer
+        self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
         files.append(self._records_file(config, atlas))
         site_url = config.site_url or ""
         files.append(
@@ -104,12 +115,22 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return files
 
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """The Markdown of a generated page, rendered now: never all pages in memory at once."""
+        """The Markdown of a generated page: from the stream rendered ahead, else rendered now."""
         src = page.file.src_uri
         if self.renderer is None or src not in self.sources:
             return None
         started = time.perf_counter()
-        doc = self.renderer.document(src)
+        doc = self.ahead.pop(src, None)
+        while doc is None and self.stream is not None:
+            batch = self.stream.next_batch()
+            if batch is None:  # all sent, or the other process failed: render the rest here
+                self._close_stream()
+                break
+            self.ahead.update((d.src, d) for d in batch)
+            doc = self.ahead.pop(src, None)
+        if doc is None:
+            doc = self.renderer.document(src)
+            self.rendered_here += 1
         if doc.meta:
             self.meta[src] = doc.meta
         self.render_seconds += time.perf_counter() - started
@@ -131,9 +152,22 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         """Every page has been read and converted: the renderer's views are no longer needed."""
         if self.renderer is not None:
-            log.info("paper-atlas: pages rendered in %.2fs", self.render_seconds)
+            log.info(
+                "paper-atlas: pages rendered in %.2fs of this process's time (%d of %d here, the rest "
+                "ahead in another process)",
+                self.render_seconds,
+                self.rendered_here,
+                len(self.sources),
+            )
         self.renderer = None
+        self._close_stream()
         return env
+
+    def _close_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        self.stream = None
+        self.ahead = {}
 
     def _records_file(self, config: MkDocsConfig, atlas: Atlas) -> File:
         """``papers.json``, streamed straight into the site folder (a few hundred MB at 100k papers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.synth import write_corpus
-from generator import atlas, links
+from generator import links, parallel
 from generator.atlas import tag_papers
 from generator.corpus import ListingCache, load_corpus
 from generator.model import Paper
@@ -136,6 +137,7 @@ def test_related_in_a_second_process_are_the_same(
     corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     papers, tags = corpus
-    monkeypatch.setattr(atlas, "PARALLEL_MIN_PAPERS", 10)
-    wait = atlas._in_background(papers)
+    monkeypatch.setattr(parallel, "MIN_SIZE", 10)
+    assert parallel.available(len(papers)) == sys.platform.startswith("linux")
+    wait = parallel.call_in_background(lambda: links.nearest(papers), len(papers))
     assert links.related_from(wait(), papers, tags) == links.related_papers(papers, tags)

@@ -1,0 +1,139 @@
+"""A second process for the heavy stages: forked (Linux, two cores or more), never required.
+
+MkDocs builds on one core. The generator's heaviest pieces need no more than what is already
+in memory, so a forked child can compute them on the other core: related papers while this
+process tags papers and finds mentions (:func:`call_in_background`), and the pages' Markdown
+while MkDocs converts the previous ones (:class:`Stream`). Results come back pickled through a
+pipe. Wherever a fork is not available, or the child fails, the caller computes the same thing
+itself: the output never depends on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar, cast
+
+T = TypeVar("T")
+
+MIN_SIZE = 2_000  # papers: below this a second process costs more than it saves
+ENABLED = os.environ.get("PAPER_ATLAS_PARALLEL", "1") != "0"  # PAPER_ATLAS_PARALLEL=0: one process
+
+
+def available(size: int) -> bool:
+    """Whether to fork for a job over ``size`` papers."""
+    return ENABLED and size >= MIN_SIZE and sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+
+
+def _start(target: Callable[..., None], *args: Any) -> tuple[Connection, Any] | None:
+    try:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=target, args=(*args, send), daemon=True)
+        process.start()
+    except (OSError, ValueError):
+        return None
+    send.close()
+    return receive, process
+
+
+def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
+    """Start ``work()`` in a forked process; the returned function waits for its result.
+
+    Without a fork, or if the child fails, the returned function runs ``work()`` here instead.
+    """
+    started = _start(_call, work) if available(size) else None
+    if started is None:
+        return work
+    receive, process = started
+
+    def wait() -> T:
+        try:
+            status, result = receive.recv()
+        except (EOFError, OSError):
+            status, result = "failed", None
+        finally:
+            receive.close()
+            process.join()
+        return cast(T, result) if status == "ok" else work()
+
+    return wait
+
+
+def _call(work: Callable[[], Any], send: Connection) -> None:
+    try:
+        result = ("ok", work())
+    except BaseException as exc:  # the parent redoes the work and sees any error itself
+        result = ("failed", repr(exc))
+    try:
+        send.send(result)
+    finally:
+        send.close()
+
+
+class Stream(Generic[T]):
+    """Items of ``produce()`` made in a forked process ahead of their use, in batches.
+
+    ``next_batch()`` returns the next batch, or None once the items are exhausted or the child
+    failed (the caller then makes the rest itself). The pipe's buffer bounds how far ahead the
+    child runs, so memory stays small.
+    """
+
+    def __init__(self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32) -> None:
+        self._receive: Connection | None = None
+        self._process: Any = None
+        if available(size):
+            started = _start(_stream, produce, batch)
+            if started is not None:
+                self._receive, self._process = started
+
+    @property
+    def active(self) -> bool:
+        return self._receive is not None
+
+    def next_batch(self) -> list[T] | None:
+        if self._receive is None:
+            return None
+        try:
+            batch = self._receive.recv()
+        except (EOFError, OSError):
+            batch = None
+        if not isinstance(batch, list):  # the end, or a failure
+            self.close()
+            return None
+        return batch
+
+    def close(self) -> None:
+        """Stop the child (if it still runs) and release the pipe."""
+        if self._receive is not None:
+            self._receive.close()
+            self._receive = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._process = None
+
+
+def _stream(produce: Callable[[], Iterable[Any]], batch: int, send: Connection) -> None:
+    try:
+        items: list[Any] = []
+        for item in produce():
+            items.append(item)
+            if len(items) >= batch:
+                send.send(items)
+                items = []
+        if items:
+            send.send(items)
+        send.send(None)
+    except (BrokenPipeError, OSError):  # the parent stopped listening
+        pass
+    except BaseException:  # the parent makes the remaining items itself
+        with contextlib.suppress(OSError):
+            send.send(None)
+    finally:
+        send.close()

@@ -1,0 +1,86 @@
+"""The optional second process: same results with or without it, and a failing child is harmless."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from generator import parallel
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_SIZE", 1)
+    monkeypatch.setattr(parallel, "ENABLED", True)
+
+
+def test_call_in_background_returns_the_result() -> None:
+    wait = parallel.call_in_background(lambda: sum(range(1000)), 10)
+    assert wait() == sum(range(1000))
+
+
+def failing() -> int:
+    raise RuntimeError("boom")
+
+
+def test_a_failing_child_makes_the_caller_redo_the_work() -> None:
+    wait = parallel.call_in_background(failing, 10)
+    with pytest.raises(RuntimeError, match="boom"):  # redone here, where the error surfaces
+        wait()
+
+
+def test_stream_yields_every_item_in_order() -> None:
+    stream: parallel.Stream[int] = parallel.Stream(lambda: iter(range(1000)), 1000, batch=7)
+    assert stream.active
+    received: list[int] = []
+    while (batch := stream.next_batch()) is not None:
+        received.extend(batch)
+    assert received == list(range(1000))
+    assert not stream.active
+
+
+def broken() -> Iterator[int]:
+    yield from range(10)
+    raise RuntimeError("boom")
+
+
+def test_a_failing_stream_ends_early_and_can_be_closed_any_time() -> None:
+    stream: parallel.Stream[int] = parallel.Stream(broken, 10, batch=4)
+    received: list[int] = []
+    while (batch := stream.next_batch()) is not None:
+        received.extend(batch)
+    assert received == list(range(8))  # the caller makes the rest itself
+    endless: parallel.Stream[int] = parallel.Stream(lambda: iter(range(10**9)), 10)
+    assert endless.next_batch() == list(range(32))
+    endless.close()
+    assert endless.next_batch() is None
+
+
+def test_disabled_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "ENABLED", False)
+    assert not parallel.available(10**6)
+    assert not parallel.Stream(lambda: iter(range(3)), 10**6).active
+    assert parallel.call_in_background(lambda: 42, 10**6)() == 42
+
+
+def test_pages_rendered_ahead_are_the_pages() -> None:
+    from generator.atlas import build_atlas
+    from generator.corpus import ListingCache
+    from generator.render import Renderer
+
+    from .conftest import FIXTURES, ROOT
+
+    site = FIXTURES / "site"
+    renderer = Renderer(
+        build_atlas(site / "corpus", site / "taxonomy.yml", ListingCache()), ROOT / "templates"
+    )
+    sources = renderer.sources()
+    stream = parallel.Stream(lambda: map(renderer.document, sources), len(sources), batch=3)
+    received = []
+    while (batch := stream.next_batch()) is not None:
+        received.extend(batch)
+    assert received == list(renderer.documents())
