@@ -418,7 +418,8 @@ def bench_size(n: int, seed: int, work: Path, log: Callable[[str], None]) -> Siz
             "incremental rebuild (generator)",
             rebuild,
             peak,
-            f"+{INCREMENTAL_PAPERS} papers in a new file; full generation {out['full']['total']:.1f} s; "
+            f"+{INCREMENTAL_PAPERS} papers in a new file: {out['files_reparsed']} file parsed, "
+            f"{out['tags_reused']:,} papers' tags reused; full generation {out['full']['total']:.1f} s; "
             f"{share:.0%} of a serve rebuild (+{mkdocs_only:.0f} s MkDocs)",
         )
     )
@@ -431,9 +432,11 @@ def _rounded(timings: dict[str, float]) -> dict[str, float]:
 
 
 def render_results(results: Sequence[SizeResult], profile: str | None, profiled_n: int | None) -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
-        f"written {time.strftime('%Y-%m-%d')} by `python -m benchmarks.run`.",
+        f"written {time.strftime('%Y-%m-%d %H:%M')} by `python -m benchmarks.run` (load average at the "
+        f"end: {load}; other work on the machine shows up as noise).",
         "",
         "Seconds of a generator stage are its own time in a fresh child process that loads its inputs",
         "(earlier stages' results) from pickles; its peak RSS is that child's, inputs included. The",
@@ -449,7 +452,13 @@ def render_results(results: Sequence[SizeResult], profile: str | None, profiled_
             mark = f"**{ratio:.2f}**" if row.stage.startswith("mkdocs build") else f"{ratio:.2f}"
             cells = f"{row.seconds:.2f} | {row.peak_rss_mb:,.0f} | {mark}"
             lines.append(f"| {row.n:,} | {row.stage} | {cells} | {row.note} |")
-    lines += ["", "Incremental rebuild (one new listing file; seconds per stage):", ""]
+    lines += [
+        "",
+        "Incremental rebuild (one new listing file; seconds per stage, in one process with the plugin's",
+        "caches: related papers run in a second process as in the plugin, so their column is the wait;",
+        "render is every page rendered in this process, which the plugin does ahead on the other core):",
+        "",
+    ]
     lines += [
         "| N | build | parse | tags | related | mentions | render | total |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
