@@ -23,7 +23,8 @@ with. ``seconds`` of a stage is that in-process time; of ``mkdocs build`` and ``
 wall time; with ``--repeat R`` the build and the floor run R times each, alternately, and the
 fastest of each is reported (the machine is shared: noise only ever adds time). With
 ``--profile`` (default for full runs) the largest N is also profiled (cProfile, every generator
-stage in one process) and the top functions are written below the table.
+stage in one process) and the top functions are written below the table. ``--merge`` keeps the
+rows of other sizes already in the results file (to re-measure one size).
 
 Results go between the ``<!-- results -->`` markers of ``--out`` (default ``benchmarks/RESULTS.md``);
 text outside the markers (the prose summary) is kept. ``--quick`` means sizes 1000 and no profile,
@@ -454,12 +455,24 @@ def _rounded(timings: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in timings.items()}
 
 
-def render_results(results: Sequence[SizeResult], profile: str | None, profiled_n: int | None) -> str:
+_ROW = re.compile(r"^\| ([0-9,]+) \| ")
+
+
+def render_results(
+    results: Sequence[SizeResult], profile: str | None, profiled_n: int | None, previous: str = ""
+) -> str:
+    """The results block; with ``previous`` (an earlier block), its rows for other sizes are kept."""
+    measured = {r.n for r in results}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    when = time.strftime("%Y-%m-%d %H:%M")
+    runs = [f"- N = {r.n:,}: measured {when} (load average at the end {load})" for r in results]
+    old_runs, old_rows, old_incremental, old_profile = _parse_block(previous)
+    runs += [line for n, line in old_runs if n not in measured]
     lines = [
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
-        f"written {time.strftime('%Y-%m-%d %H:%M')} by `python -m benchmarks.run` (load average at the "
-        f"end: {load}; other work on the machine shows up as noise).",
+        "written by `python -m benchmarks.run`; other work on the machine shows up as noise.",
+        "",
+        *sorted(runs, key=_size_of),
         "",
         "Seconds of a generator stage are its own time in a fresh child process that loads its inputs",
         "(earlier stages' results) from pickles; its peak RSS is that child's, inputs included. The",
@@ -470,30 +483,32 @@ def render_results(results: Sequence[SizeResult], profile: str | None, profiled_
         "| N | stage | seconds | peak RSS MB | ÷ floor | notes |",
         "|---:|---|---:|---:|---:|---|",
     ]
+    rows = [(n, line) for n, line in old_rows if n not in measured]
     for r in results:
         for row in r.rows:
             ratio = row.seconds / r.floor_seconds if r.floor_seconds else 0.0
             mark = f"**{ratio:.2f}**" if row.stage.startswith("mkdocs build") else f"{ratio:.2f}"
             cells = f"{row.seconds:.2f} | {row.peak_rss_mb:,.0f} | {mark}"
-            lines.append(f"| {row.n:,} | {row.stage} | {cells} | {row.note} |")
+            rows.append((r.n, f"| {row.n:,} | {row.stage} | {cells} | {row.note} |"))
+    lines += [line for _, line in sorted(rows, key=lambda nl: nl[0])]  # stable: stage order kept
     lines += [
         "",
         "Incremental rebuild (one new listing file; seconds per stage, in one process with the plugin's",
         "caches: related papers run in a second process as in the plugin, so their column is the wait;",
         "render is every page rendered in this process, which the plugin does ahead on the other core):",
         "",
-    ]
-    lines += [
         "| N | build | parse | tags | related | mentions | render | total |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
+    incremental = [(n, line) for n, line in old_incremental if n not in measured]
     for r in results:
         for which in ("full", "rebuild"):
             t = r.incremental.get(which, {})
             cells = " | ".join(
                 f"{t.get(k, 0.0):.2f}" for k in ("parse", "tags", "related", "mentions", "render", "total")
             )
-            lines.append(f"| {r.n:,} | {which} | {cells} |")
+            incremental.append((r.n, f"| {r.n:,} | {which} | {cells} |"))
+    lines += [line for _, line in sorted(incremental, key=lambda nl: nl[0])]
     if profile:
         lines += [
             "",
@@ -501,7 +516,52 @@ def render_results(results: Sequence[SizeResult], profile: str | None, profiled_
             "",
             profile,
         ]
+    elif old_profile:
+        lines += ["", old_profile]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _size_of(line: str) -> int:
+    found = re.search(r"N = ([0-9,]+)", line)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def _parse_block(
+    block: str,
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]], str]:
+    """An earlier results block as (run lines, main rows, incremental rows, profile section) by size."""
+    runs: list[tuple[int, str]] = []
+    rows: list[tuple[int, str]] = []
+    incremental: list[tuple[int, str]] = []
+    table = rows
+    profile = ""
+    lines = block.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("## Profile"):
+            profile = "\n".join(lines[i:]).strip()
+            break
+        if line.startswith("- N = "):
+            runs.append((_size_of(line), line))
+        elif line.startswith("| N | build |"):
+            table = incremental
+        elif found := _ROW.match(line):
+            table.append((int(found.group(1).replace(",", "")), line))
+    # A block from before the per-size lines: one date and load for all its sizes.
+    dated = re.search(r"written (\S+ \S+) by .*?load average at the end: ([0-9., ]+?);", block, re.S)
+    if dated and not runs:
+        sizes = sorted({n for n, _ in rows})
+        runs = [(n, f"- N = {n:,}: measured {dated[1]} (load average at the end {dated[2]})") for n in sizes]
+    return runs, rows, incremental, profile
+
+
+def read_block(path: Path) -> str:
+    """The results block of ``path`` (between the markers), or nothing."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        return ""
+    return text.split(BEGIN, 1)[1].split(END, 1)[0]
 
 
 def write_results(path: Path, body: str) -> None:
@@ -533,6 +593,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="whole build and floor this many times each (fastest reported)"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the results of other sizes (and the profile) already in --out",
+    )
     parsed = parser.parse_args(args)
     sizes = [int(s) for s in (parsed.sizes or ("1000" if parsed.quick else "1000,10000,100000")).split(",")]
     out = parsed.out or (QUICK_RESULTS if parsed.quick else RESULTS)
@@ -544,6 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: list[SizeResult] = []
     profile_text: str | None = None
+    previous = read_block(out) if parsed.merge else ""
     try:
         for n in sizes:
             folder = work / f"n{n}"
@@ -570,7 +636,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ).check("profile")
                 profile_text = m.stdout
             shutil.rmtree(folder)
-            write_results(out, render_results(results, profile_text, max(sizes) if profile_text else None))
+            body = render_results(results, profile_text, max(sizes) if profile_text else None, previous)
+            write_results(out, body)
     finally:
         if parsed.work is None:
             shutil.rmtree(work, ignore_errors=True)
