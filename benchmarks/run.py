@@ -601,7 +601,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = parser.parse_args(args)
     sizes = [int(s) for s in (parsed.sizes or ("1000" if parsed.quick else "1000,10000,100000")).split(",")]
     out = parsed.out or (QUICK_RESULTS if parsed.quick else RESULTS)
-    profile = parsed.profile if parsed.profile is not None else not parsed.quick
+    # A merge re-measures some sizes: it keeps the profile already there unless asked for one.
+    profile = parsed.profile if parsed.profile is not None else not (parsed.quick or parsed.merge)
     work = parsed.work or Path(tempfile.mkdtemp(prefix="atlas-bench-"))
 
     def log(message: str) -> None:
