@@ -19,7 +19,7 @@ from typing import Any
 
 from .corpus import Corpus, ListingCache, load_corpus
 from .links import Related, backlinks, mentions, nearest, related_from
-from .model import Collection, Diagnostic, Paper, Severity
+from .model import Collection, Diagnostic, Paper, Severity, count
 from .parallel import call_in_background
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -44,11 +44,11 @@ class Atlas:
 
     @property
     def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        return count(self.diagnostics, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+        return count(self.diagnostics, Severity.WARNING)
 
     def record(self, paper: Paper) -> dict[str, Any]:
         """The published JSON record of one paper (see README "Record schema")."""

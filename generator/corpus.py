@@ -17,7 +17,7 @@ import yaml
 
 from .collections import CollectionSettings, name_collections
 from .listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
-from .model import Collection, Diagnostic, Paper, Severity
+from .model import Collection, Diagnostic, Paper, Severity, count
 from .records import Dated, date_entries, find_duplicates_in_file, merge_all
 
 SETTINGS_FILE = "collections.yml"
@@ -35,11 +35,11 @@ class Corpus:
 
     @property
     def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        return count(self.diagnostics, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+        return count(self.diagnostics, Severity.WARNING)
 
 
 @dataclass

@@ -6,6 +6,7 @@ value that later stages (tags, links, rendering) read but never change in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,11 @@ class Diagnostic:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity.value}: {self.message}"
+
+
+def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
+    """How many of ``diagnostics`` have ``severity``."""
+    return sum(d.severity is severity for d in diagnostics)
 
 
 @dataclass(frozen=True)
