@@ -6,6 +6,7 @@ value that later stages (tags, links, rendering) read but never change in place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,10 +27,26 @@ class Diagnostic:
     line: int  # 1-based; 0 when the problem concerns the whole file
     severity: Severity = field(compare=False)
     message: str = field(compare=True)
+    kind: str = field(default="", compare=False)
+    """A short name for the kind of problem (``untagged``, ``cut-off``); see :attr:`category`."""
+
+    @property
+    def category(self) -> str:
+        """What the problem is, without its particulars: :attr:`kind` if set, else the message with
+        quoted values and numbers blanked (``paper "…" matches no tag``). Summaries group by it."""
+        return self.kind or _PARTICULARS.sub(_blank, self.message)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity.value}: {self.message}"
+
+
+_PARTICULARS = re.compile(r'"[^"]*"|\'[^\']*\'|\d+')
+
+
+def _blank(match: re.Match[str]) -> str:
+    text = match.group()
+    return "N" if text[0].isdigit() else text[0] + "…" + text[0]
 
 
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
