@@ -33,6 +33,8 @@ class Atlas:
     mentions: dict[str, tuple[str, ...]]
     mentioned_by: dict[str, tuple[str, ...]]
     diagnostics: tuple[Diagnostic, ...]
+    inferred: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Paper id -> tags inferred from its neighbours, for papers no taxonomy rule tags."""
 
     @property
     def papers(self) -> tuple[Paper, ...]:
