@@ -116,9 +116,10 @@ def _atlas_from_state(inputs: Inputs) -> Any:
     problems, tags = inputs.load("tags")
     taxonomy, _ = load_taxonomy(inputs.taxonomy)
     outgoing, incoming = inputs.load("mentions")
+    related, inferred, topics = inputs.load("related")
     diagnostics = [*corpus.diagnostics, *problems]
-    diagnostics += coverage_diagnostics(str(inputs.taxonomy), taxonomy, corpus.papers, tags)
-    return Atlas(corpus, taxonomy, tags, inputs.load("related"), outgoing, incoming, tuple(diagnostics))
+    diagnostics += coverage_diagnostics(str(inputs.taxonomy), taxonomy, corpus.papers, tags, inferred, topics)
+    return Atlas(corpus, taxonomy, tags, related, outgoing, incoming, tuple(diagnostics), inferred, topics)
 
 
 def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
@@ -148,15 +149,20 @@ def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.links import related_papers
+    """Related papers, then inferred tags and automatic topics (they read the same neighbours)."""
+    from generator.atlas import infer_and_group
+    from generator.links import nearest, related_from, vectorize
 
     corpus = inputs.load("corpus")
     _, tags = inputs.load("tags")
 
     def run() -> dict[str, Any]:
-        related = related_papers(corpus.papers, tags)
-        inputs.save("related", related)
-        return {"links": sum(map(len, related.values()))}
+        space = vectorize(corpus.papers)
+        found = nearest(corpus.papers, space=space)
+        related = related_from(found, corpus.papers, tags)
+        inferred, topics = infer_and_group(corpus.papers, space, found, tags)
+        inputs.save("related", (related, inferred, topics))
+        return {"links": sum(map(len, related.values())), "inferred": len(inferred), "topics": len(topics)}
 
     return run
 
@@ -249,9 +255,9 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
 
 def profile_stages(inputs: Inputs, top: int) -> str:
     """cProfile each generator stage in one process; the top functions of each as text."""
-    from generator.atlas import Atlas, coverage_diagnostics, tag_papers
+    from generator.atlas import Atlas, coverage_diagnostics, infer_and_group, tag_papers
     from generator.corpus import ListingCache, load_corpus
-    from generator.links import backlinks, mentions, related_papers
+    from generator.links import backlinks, mentions, nearest, related_from, vectorize
     from generator.render import Renderer
     from generator.taxonomy import load_taxonomy
 
@@ -267,7 +273,11 @@ def profile_stages(inputs: Inputs, top: int) -> str:
         state["tags"] = tag_papers(taxonomy, state["corpus"].papers)
 
     def related() -> None:
-        state["related"] = related_papers(state["corpus"].papers, state["tags"])
+        papers = state["corpus"].papers
+        space = vectorize(papers)
+        found = nearest(papers, space=space)
+        state["related"] = related_from(found, papers, state["tags"])
+        state["inferred"], state["topics"] = infer_and_group(papers, space, found, state["tags"])
 
     def mention() -> None:
         state["mentions"] = mentions(state["corpus"].papers)
@@ -276,7 +286,12 @@ def profile_stages(inputs: Inputs, top: int) -> str:
     def render() -> None:
         corpus = state["corpus"]
         diagnostics = coverage_diagnostics(
-            str(inputs.taxonomy), state["taxonomy"], corpus.papers, state["tags"]
+            str(inputs.taxonomy),
+            state["taxonomy"],
+            corpus.papers,
+            state["tags"],
+            state["inferred"],
+            state["topics"],
         )
         atlas = Atlas(
             corpus,
@@ -286,6 +301,8 @@ def profile_stages(inputs: Inputs, top: int) -> str:
             state["mentions"],
             state["backlinks"],
             (*corpus.diagnostics, *state["problems"], *diagnostics),
+            state["inferred"],
+            state["topics"],
         )
         renderer = Renderer(atlas, inputs.templates)
         for _ in renderer.documents():

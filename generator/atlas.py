@@ -11,17 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .corpus import Corpus, ListingCache, load_corpus
-from .links import Related, backlinks, mentions, nearest, related_from
+from .inference import InferredTag, infer_tags
+from .links import Neighbours, Related, Space, backlinks, mentions, nearest, related_from, vectorize
 from .model import Collection, Diagnostic, Paper, Severity, count
 from .parallel import call_in_background
 from .taxonomy import Taxonomy, load_taxonomy
+from .topics import Topic, find_topics
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,15 @@ class Atlas:
     mentions: dict[str, tuple[str, ...]]
     mentioned_by: dict[str, tuple[str, ...]]
     diagnostics: tuple[Diagnostic, ...]
-    inferred: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inferred: dict[str, tuple[InferredTag, ...]] = field(default_factory=dict)
     """Paper id -> tags inferred from its neighbours, for papers no taxonomy rule tags."""
+    topics: tuple[Topic, ...] = ()
+    """Automatic topics of the papers that neither rules nor neighbours tag, sorted by id."""
+
+    @cached_property
+    def topic_of(self) -> dict[str, str]:
+        """Paper id -> id of its automatic topic."""
+        return {pid: t.id for t in self.topics for pid in t.papers}
 
     @property
     def papers(self) -> tuple[Paper, ...]:
@@ -56,6 +66,10 @@ class Atlas:
         """The published JSON record of one paper (see README "Record schema")."""
         data = paper.to_json()
         data["tags"] = list(self.tags.get(paper.id, ()))
+        data["inferred_tags"] = [
+            {"id": t.tag, "support": t.support, "of": t.of} for t in self.inferred.get(paper.id, ())
+        ]
+        data["topic"] = self.topic_of.get(paper.id)
         data["related"] = [
             {
                 "id": r.id,
@@ -122,19 +136,47 @@ def tag_papers(
 
 
 def coverage_diagnostics(
-    taxonomy_path: str, taxonomy: Taxonomy, papers: tuple[Paper, ...], tags: dict[str, tuple[str, ...]]
+    taxonomy_path: str,
+    taxonomy: Taxonomy,
+    papers: tuple[Paper, ...],
+    tags: dict[str, tuple[str, ...]],
+    inferred: Mapping[str, tuple[InferredTag, ...]],
+    topics: tuple[Topic, ...],
 ) -> list[Diagnostic]:
-    """Untagged papers and tags with no paper: both mean the taxonomy needs care."""
+    """Papers no rule tags (and what tagged them instead), and tags with no paper."""
     found: list[Diagnostic] = []
+    topic_of = {pid: t for t in topics for pid in t.papers}
     for p in papers:
-        if not tags.get(p.id):
-            path, _, line = p.sources[0].rpartition(":")
-            found.append(Diagnostic(path, int(line), Severity.WARNING, f'paper "{p.title}" matches no tag'))
+        if tags.get(p.id):
+            continue
+        path, _, line = p.sources[0].rpartition(":")
+        if p.id in inferred:
+            names = ", ".join(t.tag for t in inferred[p.id])
+            message, kind = (
+                f'paper "{p.title}" matches no tag rule; tags inferred from neighbours: {names}',
+                "inferred",
+            )
+        else:
+            topic = topic_of[p.id]
+            message, kind = (
+                f'paper "{p.title}" matches no tag rule; joins automatic topic {topic.id} ({topic.name})',
+                "topic",
+            )
+        found.append(Diagnostic(path, int(line), Severity.INFO, message, kind))
     used = {t for ts in tags.values() for t in ts}
     for tag in taxonomy.tags:
         if tag.id not in used and papers:
             found.append(Diagnostic(taxonomy_path, 0, Severity.WARNING, f"tag {tag.id!r} matches no paper"))
     return found
+
+
+def infer_and_group(
+    papers: tuple[Paper, ...], space: Space, found: Neighbours, tags: Mapping[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[InferredTag, ...]], tuple[Topic, ...]]:
+    """Tags inferred from neighbours for papers no rule tags; automatic topics for the rest."""
+    inferred = infer_tags(papers, found.papers, found.scores, tags)
+    untagged = [i for i, p in enumerate(papers) if not tags.get(p.id) and p.id not in inferred]
+    return inferred, find_topics(papers, space, untagged)
 
 
 @contextmanager
@@ -177,7 +219,8 @@ def build_atlas(
     with _timed(timings, "related"):
         # The heaviest stage needs nothing but the papers: on another core while this one tags.
         papers = corpus.papers
-        neighbours = call_in_background(lambda: nearest(papers), len(papers))
+        space = vectorize(papers)  # before the fork: the child inherits it, and it stays here too
+        neighbours = call_in_background(lambda: nearest(papers, space=space), len(papers))
     with _timed(timings, "tags"):
         taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)
         if atlas_cache is not None:
@@ -196,9 +239,12 @@ def build_atlas(
         outgoing = mentions(corpus.papers)
         incoming = backlinks(outgoing)
     with _timed(timings, "related"):  # what is left of it: waiting for the other process
-        related = related_from(neighbours(), corpus.papers, tags)
+        found = neighbours()
+        related = related_from(found, corpus.papers, tags)
+    with _timed(timings, "topics"):
+        inferred, topics = infer_and_group(papers, space, found, tags)
     diagnostics = [*corpus.diagnostics, *taxonomy_problems]
-    diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, corpus.papers, tags)
+    diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, papers, tags, inferred, topics)
     return Atlas(
         corpus=corpus,
         taxonomy=taxonomy,
@@ -207,4 +253,6 @@ def build_atlas(
         mentions=outgoing,
         mentioned_by=incoming,
         diagnostics=tuple(diagnostics),
+        inferred=inferred,
+        topics=topics,
     )

@@ -52,6 +52,25 @@ class Related:
     shared_terms: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Space:
+    """The atlas's paper vectors, computed once per build: one L2-normalized TF-IDF row per paper
+    (in paper order) over ``vocab``. Related papers, inferred tags and automatic topics all read it."""
+
+    matrix: sp.csr_matrix
+    vocab: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+def vectorize(papers: Sequence[Paper]) -> Space:
+    """The shared vector space of ``papers`` (see :class:`Space`)."""
+    if not papers:
+        return Space(sp.csr_matrix((0, 0), dtype=np.float32), np.array([], dtype=object))
+    return Space(*_vectorize(papers))
+
+
 def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:
     # The title counts twice: it says what the paper is about more densely than the abstract.
     docs = [f"{p.title}\n{p.title}\n{p.abstract}" for p in papers]
@@ -249,8 +268,10 @@ class Neighbours:
     vocab: list[str]
 
 
-def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT) -> Neighbours:
+def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT, space: Space | None = None) -> Neighbours:
     """The k most similar papers of each paper (cosine of TF-IDF vectors) and their shared terms.
+
+    ``space`` is :func:`vectorize` of ``papers`` when the caller already has it.
 
     Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from LSA
     clusters (see :func:`_lsa_candidates`). Either way the candidates are ranked by their exact
@@ -259,7 +280,7 @@ def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT) -> Neighbours:
     if len(papers) < 2:
         empty = np.full((len(papers), k), -1, dtype=np.int64)
         return Neighbours(empty, np.zeros((len(papers), k)), np.zeros((0, REASON_TERMS), np.int32), [])
-    tfidf, vocab = _vectorize(papers)
+    tfidf, vocab = (space.matrix, space.vocab) if space is not None else _vectorize(papers)
     take = k + 1 + TIE_MARGIN
     if len(papers) <= EXACT_LIMIT:
         candidates = _exact_candidates(tfidf, take)

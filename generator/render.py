@@ -27,7 +27,16 @@ from markupsafe import Markup
 
 from .atlas import Atlas
 from .escape import attribute, markdown_text, url_path
-from .views import SiteViews, citation_date, collection_src, paper_src, tag_src, url_link, year_src
+from .views import (
+    SiteViews,
+    citation_date,
+    collection_src,
+    paper_src,
+    tag_src,
+    topic_src,
+    url_link,
+    year_src,
+)
 
 
 def _finalize(value: object) -> Markup:
@@ -80,6 +89,7 @@ def make_environment(template_dir: Path, directory_urls: bool = True) -> jinja2.
     env.filters["url"] = _url
     env.filters["h"] = html_text
     env.filters["page_url"] = lambda href, src: Markup(html_attribute(url_link(src, href, directory_urls)))
+    env.filters["attr"] = lambda value: Markup(html_attribute(str(value)))
     env.filters["href"] = lambda value: Markup(html_attribute(url_path(value)))
     return env
 
@@ -139,6 +149,7 @@ class Renderer:
             *(paper_src(p.id) for p in atlas.papers),
             "tags/index.md",
             *(tag_src(t.id) for t in atlas.taxonomy.tags),
+            *(topic_src(t.id) for t in atlas.topics),
             "collections/index.md",
             *(collection_src(c.id) for c in atlas.collections),
             "timeline/index.md",
@@ -155,9 +166,11 @@ class Renderer:
         if folder == "papers":
             return self.paper_document(key)
         if src == "tags/index.md":
-            return Document(src, self._render("tags.md.j2", tags=v.tag_summaries(src)))
+            return Document(src, self._render("tags.md.j2", page=v.tags_overview()))
         if folder == "tags":
             return Document(src, self._render("tag.md.j2", page=v.tag_page(v.tag_by_id[key])))
+        if folder == "topics":
+            return Document(src, self._render("topic.md.j2", page=v.topic_page(v.topic_by_id[key])))
         if src == "collections/index.md":
             links = v.collection_links(src)
             pairs = list(zip(self.atlas.collections, links, strict=True))

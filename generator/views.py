@@ -17,6 +17,7 @@ from .atlas import Atlas
 from .escape import first_sentence, query
 from .model import Collection, Paper
 from .taxonomy import Tag
+from .topics import Topic
 
 NEWEST_COUNT = 10
 TOP_UPVOTED_COUNT = 10
@@ -37,6 +38,10 @@ def tag_src(tag_id: str) -> str:
 
 def collection_src(cid: str) -> str:
     return f"collections/{cid}.md"
+
+
+def topic_src(topic_id: str) -> str:
+    return f"topics/{topic_id}.md"
 
 
 def year_src(year: str) -> str:
@@ -150,6 +155,16 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Chip:
+    """A tag chip on a paper page: a rule tag, a tag inferred from neighbours, or an automatic topic."""
+
+    text: str
+    href: str
+    kind: str  # "rule", "inferred" or "topic"
+    note: str | None = None  # tooltip: why the paper carries it
+
+
+@dataclass(frozen=True)
 class PaperItem:
     """A paper in a listing: title link plus a short metadata line."""
 
@@ -172,7 +187,7 @@ class PaperPage:
     src: str
     paper: Paper
     byline: str | None
-    tags: tuple[Link, ...]
+    tags: tuple[Chip, ...]
     code: tuple[str, ...]
     collections: tuple[Link, ...]
     elsewhere: tuple[Link, ...]
@@ -188,7 +203,22 @@ class TagSummary:
     tag: Tag
     href: str
     count: int
+    inferred: int
     children: tuple[TagSummary, ...]
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    src: str
+    topic: Topic
+    papers: tuple[PaperItem, ...]
+
+
+@dataclass(frozen=True)
+class TagsOverview:
+    src: str
+    tags: tuple[TagSummary, ...]
+    topics: tuple[tuple[Link, int], ...]
 
 
 @dataclass(frozen=True)
@@ -202,6 +232,7 @@ class TagPage:
     children: tuple[Link, ...]
     cooccurring: tuple[tuple[Link, int], ...]
     papers: tuple[PaperItem, ...]
+    inferred: tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True)
@@ -274,6 +305,12 @@ class SiteViews:
             for t in atlas.tags.get(p.id, ()):
                 members[t].append(p)
         self.tag_members = {t: newest_first(ps) for t, ps in members.items()}
+        inferred: dict[str, list[Paper]] = {t.id: [] for t in atlas.taxonomy.tags}
+        for p in atlas.papers:
+            for i in atlas.inferred.get(p.id, ()):
+                inferred[i.tag].append(p)
+        self.inferred_members = {t: newest_first(ps) for t, ps in inferred.items()}
+        self.topic_by_id = {t.id: t for t in atlas.topics}
         self._collection_members: dict[str, list[Paper]] | None = None
         self._bylines: dict[str, str | None] = {}
         self._years: dict[str, list[Paper]] | None = None
@@ -289,6 +326,27 @@ class SiteViews:
 
     def tag_link(self, tag_id: str, from_src: str) -> Link:
         return Link(self.tag_by_id[tag_id].name, link(from_src, tag_src(tag_id)))
+
+    def topic_link(self, topic: Topic, from_src: str) -> Link:
+        return Link(topic.name, link(from_src, topic_src(topic.id)))
+
+    def chips(self, p: Paper, src: str) -> tuple[Chip, ...]:
+        """Rule tags, then inferred tags, then the automatic topic, each marked as what it is."""
+        chips = []
+        for t in self.atlas.tags.get(p.id, ()):
+            tag = self.tag_link(t, src)
+            chips.append(Chip(tag.text, tag.href, "rule"))
+        for i in self.atlas.inferred.get(p.id, ()):
+            tag = self.tag_link(i.tag, src)
+            note = f"inferred from {i.support} of {i.of} related papers"
+            chips.append(Chip(tag.text, tag.href, "inferred", note))
+        topic_id = self.atlas.topic_of.get(p.id)
+        if topic_id is not None:
+            topic = self.topic_link(self.topic_by_id[topic_id], src)
+            chips.append(
+                Chip(topic.text, topic.href, "topic", "automatic topic: no tag rule matches this paper")
+            )
+        return tuple(chips)
 
     # -- paper pages ---------------------------------------------------------------------
 
@@ -307,7 +365,7 @@ class SiteViews:
             src=src,
             paper=p,
             byline=byline(p),
-            tags=tuple(self.tag_link(t, src) for t in tags),
+            tags=self.chips(p, src),
             code=p.code_urls,
             collections=tuple(
                 Link(self.collection_by_id[c].name, link(src, collection_src(c))) for c in p.collections
@@ -333,10 +391,22 @@ class SiteViews:
                 tag,
                 link(from_src, tag_src(tag.id)),
                 len(self.tag_members[tag.id]),
+                len(self.inferred_members[tag.id]),
                 tuple(summary(child) for child in taxonomy.children(tag.id)),
             )
 
         return tuple(summary(root) for root in taxonomy.roots())
+
+    def tags_overview(self) -> TagsOverview:
+        src = "tags/index.md"
+        topics = sorted(self.atlas.topics, key=lambda t: (-len(t.papers), t.name.casefold(), t.id))
+        return TagsOverview(
+            src, self.tag_summaries(src), tuple((self.topic_link(t, src), len(t.papers)) for t in topics)
+        )
+
+    def topic_page(self, topic: Topic) -> TopicPage:
+        src = topic_src(topic.id)
+        return TopicPage(src, topic, self.items(newest_first(self.by_id[pid] for pid in topic.papers), src))
 
     def tag_page(self, tag: Tag) -> TagPage:
         src = tag_src(tag.id)
@@ -356,6 +426,7 @@ class SiteViews:
             children=tuple(self.tag_link(c.id, src) for c in self.atlas.taxonomy.children(tag.id)),
             cooccurring=tuple((self.tag_link(t, src), n) for t, n in top),
             papers=self.items(papers, src),
+            inferred=self.items(self.inferred_members[tag.id], src),
         )
 
     # -- collections and timeline ----------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Automatic topics: the papers that neither a rule nor their neighbours tag, grouped and named.
+
+Those papers are clustered by k-means (scikit-learn, fixed seed) on their rows of the atlas's
+shared vector space (:class:`generator.links.Space`), about ``sqrt(n / 2)`` clusters for ``n``
+papers; a cluster of one paper joins the nearest other cluster. Each topic is named by its most
+distinctive terms: the largest weights of the cluster's mean TF-IDF row, whose IDF is the whole
+corpus's, so words common everywhere rank low.
+
+A topic's id comes from its founding paper, the member listed first (by corpus file, then line):
+``topic-`` and that paper id's hash. Adding corpus files keeps the id (and the URL) for as long
+as that paper stays in the topic. ``suggest`` turns a topic into a ready-to-paste taxonomy entry.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+
+from .links import Space
+from .model import Paper
+
+NAME_TERMS = 3
+SEED = 0
+_SOURCE = re.compile(r"^(.*):(\d+)$")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """An automatic topic: papers no tag covers, grouped by the similarity of their text."""
+
+    id: str
+    terms: tuple[str, ...]  # most distinctive first
+    papers: tuple[str, ...]  # paper ids, sorted
+
+    @property
+    def name(self) -> str:
+        text = ", ".join(self.terms) or "miscellaneous"
+        return text[:1].upper() + text[1:]
+
+
+def cluster_count(n: int) -> int:
+    """How many clusters for ``n`` papers: about sqrt(n / 2), at least one."""
+    return max(1, min(n, round(math.sqrt(n / 2))))
+
+
+def _founding_key(p: Paper) -> tuple[str, int, str]:
+    found = _SOURCE.match(p.sources[0]) if p.sources else None
+    return (found.group(1), int(found.group(2)), p.id) if found else ("", 0, p.id)
+
+
+def topic_id(founder: Paper) -> str:
+    return "topic-" + founder.id.rsplit("-", 1)[-1]
+
+
+def _labels(vectors: sp.csr_matrix) -> np.ndarray:
+    n = vectors.shape[0]
+    k = cluster_count(n)
+    if k == 1:
+        return np.zeros(n, dtype=np.int64)
+    model = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(vectors)
+    labels = np.asarray(model.labels_, dtype=np.int64)
+    # A cluster of one paper is no topic: its paper joins the nearest centre of a larger cluster.
+    sizes = np.bincount(labels, minlength=k)
+    if (sizes > 1).any():
+        similarity = np.asarray(vectors @ model.cluster_centers_.T)
+        similarity[:, sizes <= 1] = -np.inf
+        lone = sizes[labels] <= 1
+        labels[lone] = np.argmax(similarity[lone], axis=1)
+    return labels
+
+
+def _distinctive(vectors: sp.csr_matrix, vocab: np.ndarray, count: int) -> tuple[str, ...]:
+    weights = np.asarray(vectors.mean(axis=0)).ravel()
+    order = np.lexsort((vocab, -np.round(weights, 6)))
+    return tuple(str(vocab[i]) for i in order[:count] if weights[i] > 0)
+
+
+def find_topics(papers: Sequence[Paper], space: Space, members: Sequence[int]) -> tuple[Topic, ...]:
+    """Cluster ``papers[i] for i in members`` into named topics, sorted by id."""
+    if not members:
+        return ()
+    rows = np.asarray(sorted(members, key=lambda i: papers[i].id), dtype=np.int64)
+    vectors = space.matrix[rows]
+    labels = _labels(vectors)
+    topics = []
+    for label in np.unique(labels):
+        mine = rows[labels == label]
+        group = [papers[i] for i in mine.tolist()]
+        founder = min(group, key=_founding_key)
+        terms = _distinctive(space.matrix[mine], space.vocab, NAME_TERMS)
+        topics.append(Topic(topic_id(founder), terms, tuple(sorted(p.id for p in group))))
+    return tuple(sorted(topics, key=lambda t: t.id))
