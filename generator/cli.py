@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator check|records``."""
+"""Command line: ``python -m generator check|records|suggest-tags``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 from .atlas import build_atlas
 from .model import Severity
 from .output import write_atomic
+from .suggest import suggest as suggest_tags
+from .suggest import to_yaml
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = commands.add_parser("records", help='write {"papers": [...]} as JSON')
     _common(records)
     records.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
+    suggest = commands.add_parser(
+        "suggest-tags", help="print each automatic topic as a ready-to-paste taxonomy.yml entry"
+    )
+    _common(suggest)
     args = parser.parse_args(argv)
 
     atlas = build_atlas(args.corpus, args.taxonomy)
@@ -44,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{len(atlas.taxonomy.tags)} tags, {atlas.warnings} warnings, {atlas.errors} errors"
         )
         return 1 if atlas.errors else 0
+
+    if args.command == "suggest-tags":
+        if not atlas.topics:
+            print("# Every paper carries a rule tag or an inferred one: no automatic topic to suggest from.")
+        for s in suggest_tags(atlas):
+            print(to_yaml(s, atlas))
+        return 0
 
     text = atlas.records_json()
     if args.output:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from .model import Paper
 NAME_TERMS = 3
 SEED = 0
 _SOURCE = re.compile(r"^(.*):(\d+)$")
+_TITLE_WORD = re.compile(r"[a-z][a-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,18 @@ def _labels(vectors: sp.csr_matrix) -> np.ndarray:
     return labels
 
 
-def _distinctive(vectors: sp.csr_matrix, vocab: np.ndarray, count: int) -> tuple[str, ...]:
+def _distinctive(
+    vectors: sp.csr_matrix, vocab: np.ndarray, titles: Sequence[str], count: int
+) -> tuple[str, ...]:
+    """The terms of largest mean weight times one plus the number of member titles holding them (a
+    title says what a paper is about; an abstract also says how it was measured)."""
     weights = np.asarray(vectors.mean(axis=0)).ravel()
-    order = np.lexsort((vocab, -np.round(weights, 6)))
-    return tuple(str(vocab[i]) for i in order[:count] if weights[i] > 0)
+    present = np.flatnonzero(weights > 0)
+    in_titles = Counter(w for title in titles for w in set(_TITLE_WORD.findall(title.lower())))
+    boost = np.array([1.0 + in_titles[vocab[i]] for i in present])
+    scores = np.round(weights[present] * boost, 6)
+    order = np.lexsort((vocab[present], -scores))
+    return tuple(str(vocab[present[i]]) for i in order[:count])
 
 
 def find_topics(papers: Sequence[Paper], space: Space, members: Sequence[int]) -> tuple[Topic, ...]:
@@ -93,6 +103,6 @@ def find_topics(papers: Sequence[Paper], space: Space, members: Sequence[int]) -
         mine = rows[labels == label]
         group = [papers[i] for i in mine.tolist()]
         founder = min(group, key=_founding_key)
-        terms = _distinctive(space.matrix[mine], space.vocab, NAME_TERMS)
+        terms = _distinctive(space.matrix[mine], space.vocab, [p.title for p in group], NAME_TERMS)
         topics.append(Topic(topic_id(founder), terms, tuple(sorted(p.id for p in group))))
     return tuple(sorted(topics, key=lambda t: t.id))
