@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from .model import Collection
-from .records import Dated, capture_year
+from .records import Dated
 
 # Words that say nothing about a listing of neural-network papers.
 DOMAIN_STOP_WORDS = frozenset(
@@ -77,14 +77,13 @@ def _join(terms: Sequence[str]) -> str:
 
 
 def name_collections(
-    items: Sequence[tuple[str, str, Sequence[Dated], CollectionSettings]],
+    items: Sequence[tuple[str, str, Sequence[Dated], CollectionSettings, int | None]],
 ) -> tuple[Collection, ...]:
-    """Build each collection from (id, path, its entries, its settings)."""
-    docs = [" \n".join(d.entry.title for d in members) for _, _, members, _ in items]
+    """Build each collection from (id, path, its entries, its settings, its capture year)."""
+    docs = [" \n".join(d.entry.title for d in members) for _, _, members, _, _ in items]
     terms = distinctive_terms(docs, DESCRIPTION_TERMS)
     collections: list[Collection] = []
-    for (cid, path, members, settings), top in zip(items, terms, strict=True):
-        year = capture_year([d.entry for d in members], settings.capture_year)
+    for (cid, path, members, settings, year), top in zip(items, terms, strict=True):
         default_name = _join(top[:TERM_COUNT]).capitalize() if top else cid
         n = len(members)
         default_description = f"{n} paper{'s' if n != 1 else ''} listed in {path}" + (

@@ -1,14 +1,20 @@
 """Read the corpus folder: every ``*.txt`` listing, plus ``collections.yml`` overrides.
 
-All file I/O of the ingestion stage lives here. One bad file never stops the others:
-its problems become diagnostics and the rest of the corpus still loads. Parsed files
-are cached by content hash, so ``mkdocs serve`` re-parses only what changed.
+All file I/O of the ingestion stage lives here, git included: the date each file was first
+committed (one ``git log`` for the whole folder), else its modification time, gives the year of
+year-less dates when the file states none. One bad file never stops the others: its problems
+become diagnostics and the rest of the corpus still loads. Parsed files are cached by content
+hash, so ``mkdocs serve`` re-parses only what changed; years are resolved after the cache, on
+every load, so a commit or a new ``capture_year`` applies at the next rebuild.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +24,23 @@ import yaml
 from .collections import CollectionSettings, name_collections
 from .listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
 from .model import Collection, Diagnostic, Paper, Severity, count
-from .records import Dated, date_entries, find_duplicates_in_file, merge_all
+from .records import (
+    Dated,
+    FileDate,
+    date_entries,
+    find_duplicates_in_file,
+    has_yearless_dates,
+    merge_all,
+    resolve_capture_year,
+)
 
 SETTINGS_FILE = "collections.yml"
 _SETTING_KEYS: dict[str, type] = {"name": str, "description": str, "capture_year": int, "banner_words": list}
 _ID_JUNK = re.compile(r"[^a-z0-9_-]+")
+# Variables that would point git at another repository than the one holding the corpus folder
+# (git sets some of them for its hooks).
+_GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
+GIT_TIMEOUT = 120  # seconds
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,72 @@ def read_listing(path: Path, banner_words: tuple[str, ...], cache: ListingCache 
     return listing
 
 
+def first_commits(folder: Path) -> dict[str, FileDate]:
+    """For each file directly in ``folder``: the author date of the oldest commit that adds it.
+
+    One ``git log`` for the whole folder (renames are not followed: a renamed file is a new file).
+    Empty when git is missing or fails, or the folder is in no git work tree.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
+    # -z: names as they are, NUL-terminated; each commit starts with \x01 "<hash> <author date>".
+    command = ["git", "-c", "log.showSignature=false", "log", "-z", "--diff-filter=A", "--no-renames"]
+    command += ["--relative", "--format=%x01%H %aI", "--name-only", "--", "."]
+    log = _git(command, folder, env)
+    if log is None:
+        return {}
+    oldest: dict[str, tuple[str, dt.date]] = {}
+    for record in log.split(b"\x01")[1:]:
+        head, _, names = record.partition(b"\x00")
+        commit, _, when = head.decode("ascii").partition(" ")
+        day = dt.date.fromisoformat(when[:10])  # the author's own calendar day
+        for raw in names.split(b"\x00"):
+            name = os.fsdecode(raw.removeprefix(b"\n"))
+            if name and "/" not in name:
+                oldest[name] = (commit, day)  # newest commit first: the last one seen is the oldest
+    edges = _shallow_edges(folder, env) if oldest else frozenset()
+    return {name: FileDate(day, True, commit in edges) for name, (commit, day) in oldest.items()}
+
+
+def _shallow_edges(folder: Path, env: dict[str, str]) -> frozenset[str]:
+    """The commits at the edge of a shallow clone (their parents are missing), if it is one."""
+    out = _git(["git", "rev-parse", "--is-shallow-repository", "--git-path", "shallow"], folder, env)
+    lines = out.decode().splitlines() if out is not None else []
+    if len(lines) != 2 or lines[0] != "true":
+        return frozenset()
+    try:
+        return frozenset((folder / lines[1]).read_text(encoding="ascii").split())
+    except OSError:
+        return frozenset()
+
+
+def _git(command: list[str], folder: Path, env: dict[str, str]) -> bytes | None:
+    try:
+        done = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, timeout=GIT_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or it hangs
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@dataclass
+class FileDates:
+    """When each file of a corpus folder came to be: its first commit, else its modification time.
+    Runs ``git log`` once, and only if some file needs it."""
+
+    folder: Path
+    _commits: dict[str, FileDate] | None = field(default=None, init=False, repr=False)
+
+    def of(self, path: Path) -> FileDate:
+        if self._commits is None:
+            self._commits = first_commits(self.folder)
+        found = self._commits.get(path.name)
+        if found is not None:
+            return found
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+        return FileDate(modified, committed=False)
+
+
 def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, CollectionSettings]:
     path = corpus_dir / SETTINGS_FILE
     if not path.exists():
@@ -190,6 +274,8 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
     dated: list[Dated] = []
     order: dict[str, int] = {}
     members: dict[str, list[Dated]] = {}
+    years: dict[str, int | None] = {}
+    file_dates = FileDates(corpus_dir)
     for path, listing in listings:
         cid = collection_id(path.stem)
         if cid in ids:
@@ -203,16 +289,24 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
         order[cid] = len(order)
         own = settings.get(path.name, CollectionSettings())
         find_duplicates_in_file(listing.path, listing.entries, diagnostics)
-        these = date_entries(
-            listing.path, cid, listing.entries, own.capture_year, listing.capture_date, diagnostics
+        needs_date = own.capture_year is None and has_yearless_dates(listing.entries)
+        year = resolve_capture_year(
+            listing.path,
+            listing.entries,
+            own.capture_year,
+            listing.capture_date,
+            file_dates.of(path) if needs_date else None,
+            diagnostics,
         )
+        years[cid] = year
+        these = date_entries(listing.path, cid, listing.entries, year, listing.capture_date, diagnostics)
         members[cid] = these
         dated.extend(these)
 
     papers = merge_all(dated, order, diagnostics)
     collections = name_collections(
         [
-            (cid, ids[cid], members[cid], settings.get(Path(ids[cid]).name, CollectionSettings()))
+            (cid, ids[cid], members[cid], settings.get(Path(ids[cid]).name, CollectionSettings()), years[cid])
             for cid in order
         ]
     )

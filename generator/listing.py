@@ -11,6 +11,11 @@ Every entry is a short line (title) followed by a prose line (abstract), optiona
 followed by a metadata block ``(authors | organisation) · date``. Short lines before the
 first entry are the header; a date among them is the capture date. Every line ends up in
 an entry, in the header, or in a diagnostic: nothing is dropped silently.
+
+A capture cut off by its size limit ends inside an entry: in its title, in its abstract
+(a last abstract that stops mid-sentence) or in its metadata (``• 4 aut``, a lone ``·``,
+``Ja``). That gets one warning, :data:`CUT_OFF`, at the line where the unfinished entry
+starts; the entries before it are kept, and so is the last one if only its metadata was cut.
 """
 
 from __future__ import annotations
@@ -51,6 +56,16 @@ _BULLET = re.compile(r"^\s*•\s*(.*?)\s*$")
 _SEPARATOR = re.compile(r"^\s*·\s*$")
 _DATE = re.compile(r"^\s*([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,\s*(\d{4}))?(?:\s+(\d+))?\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
+# How a complete abstract ends: a sentence, a closing bracket or quote, or a URL.
+_FINISHED = re.compile(
+    r"(?:[.!?…][\"'”’)\]]*|[)\]\"'”’»])$|(?:https?://|www\.)\S+$|\b[\w-]+(?:\.[\w-]+)+/\S*$"
+)
+# What a cut ``• 4 authors`` or ``Dec 28, 2023 1`` may have become at the end of a file.
+_AUTHORS_START = re.compile(r"^\s*•\s*(\d*)\s*([A-Za-z]*)\s*$")
+_DATE_START = re.compile(r"^\s*([A-Za-z]{1,9})\.?(?:\s+\d{1,2}(?:,\s*\d{0,4})?)?\s*$")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+CUT_OFF = "file ends inside an entry (capture cut off)"
 
 
 class Kind(Enum):
@@ -79,8 +94,8 @@ class Listing:
     capture_date: RawDate | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def report(self, line: int, severity: Severity, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.path, line, severity, message))
+    def report(self, line: int, severity: Severity, message: str, kind: str = "") -> None:
+        self.diagnostics.append(Diagnostic(self.path, line, severity, message, kind))
 
 
 def month_number(word: str) -> int | None:
@@ -115,6 +130,33 @@ def looks_like_organization(text: str) -> bool:
     """``SakanaAI Sakana AI``: a handle, then a display name; short, no sentence."""
     text = text.strip()
     return 0 < len(text) <= 120 and not _SENTENCE_END.search(text)
+
+
+def looks_finished(abstract: str) -> bool:
+    """Does an abstract end as complete ones do (sentence end, closing bracket, URL)?"""
+    return bool(_FINISHED.search(abstract.rstrip()))
+
+
+def could_start_authors(text: str) -> bool:
+    """``•``, ``• 4``, ``• 4 aut``: what the end of a file may leave of ``• 4 authors``."""
+    m = _AUTHORS_START.match(text)
+    return m is not None and (bool(m.group(1)) or not m.group(2)) and "authors".startswith(m.group(2).lower())
+
+
+def could_start_date(text: str) -> bool:
+    """``Ja``, ``Oct 25,``, ``Oct 25, 20``: what the end of a file may leave of a date."""
+    m = _DATE_START.match(text)
+    return m is not None and any(name.startswith(m.group(1).lower()) for name in MONTHS)
+
+
+def looks_like_organization_line(text: str) -> bool:
+    """``moonshotai Moonshot AI``, ``SakanaAI Sakana AI``: a handle in lower case, or one that is in the
+    name (or the other way round), folded, at least 4 letters. Tells a (cut) organisation line from a
+    (cut) title where no ``·`` follows to say which it is; titles start with a capital."""
+    text = text.strip()
+    handle, _, name = text.partition(" ")
+    a, b = _NOT_ALNUM.sub("", handle).lower(), _NOT_ALNUM.sub("", name).lower()
+    return text[:1].islower() or (min(len(a), len(b)) >= 4 and (a in b or b in a))
 
 
 def parse_date(line: Line) -> tuple[RawDate | None, int | None, str | None]:
@@ -166,6 +208,7 @@ class _Parser:
         self.items = items
         self.banner_words = banner_words
         self.pos = 0
+        self.with_metadata = False  # whether an entry so far had a metadata block
 
     def peek(self, offset: int = 0) -> Line | None:
         i = self.pos + offset
@@ -194,11 +237,22 @@ class _Parser:
             return
         if not self.listing.entries:
             self.header_line(line)
+        elif nxt is None:
+            self.cut_off(line, f'"{_clip(line.text)}" has no abstract; skipped')
+            return
+        elif nxt.kind is Kind.TEXT and self.peek(2) is None:
+            self.cut_off(line, f'the abstract of "{_clip(line.text)}" is cut short; skipped')
+            return
         else:
             self.listing.report(
                 line.number, Severity.ERROR, f'title "{_clip(line.text)}" has no abstract (truncated entry?)'
             )
         self.pos += 1
+
+    def cut_off(self, start: Line, what: str) -> None:
+        """The file ends inside the entry starting at ``start``: one warning, and nothing left to read."""
+        self.listing.report(start.number, Severity.WARNING, f"{CUT_OFF}: {what}", kind="cut-off")
+        self.pos = len(self.items)
 
     def header_line(self, line: Line) -> None:
         self.listing.header.append(line)
@@ -214,10 +268,14 @@ class _Parser:
         upvotes: int | None = None
         nxt = self.peek()
         after = self.peek(1)
+        cut = False  # the file ends inside this entry's metadata
         if nxt is not None and nxt.kind is Kind.AUTHORS:
             m = _AUTHORS.match(nxt.text)
             assert m is not None
             authors = int(m.group(1))
+            self.pos += 1
+        elif nxt is not None and nxt.kind is Kind.BULLET and after is None and could_start_authors(nxt.text):
+            cut = True
             self.pos += 1
         elif nxt is not None and nxt.kind is Kind.BULLET:
             self.listing.report(
@@ -235,11 +293,28 @@ class _Parser:
         ):
             organization = parse_organization(nxt.text)
             self.pos += 1
+        elif (
+            nxt is not None
+            and nxt.kind is Kind.TEXT
+            and after is None
+            and self.with_metadata  # a layout with metadata (the compact one has none)
+            and looks_like_organization(nxt.text)
+            and looks_like_organization_line(nxt.text)
+        ):
+            cut = True  # the organisation line may itself be cut: not kept
+            self.pos += 1
         nxt = self.peek()
-        if nxt is not None and nxt.kind is Kind.SEPARATOR:
+        if cut:
+            pass  # nothing after the cut to read
+        elif nxt is not None and nxt.kind is Kind.SEPARATOR:
             self.pos += 1
             date_line = self.peek()
-            if date_line is None or date_line.kind not in (Kind.DATE, Kind.TEXT) or is_prose(date_line.text):
+            if date_line is None:
+                cut = True
+            elif date_line.kind is Kind.TEXT and self.peek(1) is None and could_start_date(date_line.text):
+                cut = True
+                self.pos += 1
+            elif date_line.kind not in (Kind.DATE, Kind.TEXT) or is_prose(date_line.text):
                 self.listing.report(nxt.number, Severity.ERROR, '"·" is not followed by a date')
             else:
                 date, upvotes, error = parse_date(date_line)
@@ -251,6 +326,16 @@ class _Parser:
             if error:
                 self.listing.report(nxt.number, Severity.ERROR, error)
             self.pos += 1
+        elif nxt is None and (authors is not None or organization is not None):
+            cut = True  # "• 3 authors" and then nothing: its "·" and date are missing
+        elif nxt is None and not looks_finished(abstract):
+            self.cut_off(title_line, f'the abstract of "{_clip(title)}" is cut short; skipped')
+            return
+        self.with_metadata |= authors is not None or organization is not None or date is not None
+        if cut:
+            self.cut_off(
+                title_line, f'the metadata of "{_clip(title)}" is cut short; kept without the cut part'
+            )
         self.listing.entries.append(
             RawEntry(
                 path=self.listing.path,

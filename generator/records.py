@@ -2,7 +2,9 @@
 
 * ids are derived from the folded title only, so a paper keeps its id (and URL) whatever
   other files are added: ``<slug of the title, at most 60 chars>-<8 hex of its hash>``;
-* year-less dates take the collection's capture year (see :func:`capture_year`);
+* year-less dates take the collection's capture year (see :func:`capture_year`): the setting, else
+  one after the latest year the file states, else the date the file was first committed or,
+  failing that, last modified (:class:`FileDate`, read by ``corpus.py``), bounded by the capture date;
 * copies of one paper (equal folded titles) merge into one record listing every
   collection; when copies disagree the richer copy wins and a warning names both places.
 """
@@ -72,18 +74,111 @@ def code_urls(abstract: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def capture_year(entries: Iterable[RawEntry], override: int | None) -> int | None:
+@dataclass(frozen=True)
+class FileDate:
+    """When a listing file came to be, from outside its text: the author date of the oldest commit
+    that added it, else its modification time (UTC). A capture is committed after it was made."""
+
+    date: dt.date
+    committed: bool  # False: the modification time (no commit adds the file, or no git work tree)
+    shallow: bool = False  # that commit is the edge of a shallow clone: the file may be older
+
+
+@dataclass(frozen=True)
+class CaptureYear:
+    """The year of a file's year-less dates, the rule that gave it and why (said in an info line)."""
+
+    year: int
+    rule: str  # "setting", "stated", "committed" or "modified"
+    reason: str
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def capture_year(
+    entries: Iterable[RawEntry],
+    setting: int | None,
+    capture: RawDate | None = None,
+    known: FileDate | None = None,
+) -> CaptureYear | None:
     """The year of a listing's year-less dates.
 
-    The listing site omits the year only for dates of the current year, so a file's
-    year-less dates belong to the year it was captured. Rule: the per-collection
-    ``capture_year`` setting if given; else one after the latest explicit year in the file;
-    else unknown (year-less dates then stay unresolved, with a warning).
+    The listing site omits the year only for dates of the current year, so a file's year-less
+    dates belong to the year it was captured. Rules, first that applies:
+
+    1. ``setting``: the per-collection ``capture_year``;
+    2. one after the latest explicit year in the file (the site writes the year only for earlier
+       years, so the capture is at least that late; this reads the file alone, so it holds however
+       the file was copied, committed or checked out);
+    3. the year of ``known``, the first commit (else modification) of the file, less one if that
+       date comes before the capture-date line's day in the year (``Jan 5`` captured, committed on
+       Jan 3: captured the year before);
+    4. none (year-less dates then stay unresolved, with a warning).
     """
-    if override is not None:
-        return override
+    if setting is not None:
+        return CaptureYear(setting, "setting", "the capture_year set for this file in collections.yml")
     years = [e.date.year for e in entries if e.date is not None and e.date.year is not None]
-    return max(years) + 1 if years else None
+    if years:
+        latest = max(years)
+        return CaptureYear(latest + 1, "stated", f"one after the latest year the file states ({latest})")
+    if known is None:
+        return None
+    rule, what = (
+        ("committed", "was first committed") if known.committed else ("modified", "was last modified")
+    )
+    when = known.date.isoformat() + ("" if known.committed else "; no commit adds it")
+    if capture is not None and (capture.month, capture.day) > (known.date.month, known.date.day):
+        return CaptureYear(
+            known.date.year - 1,
+            rule,
+            f"the year before the file {what} ({when}): its capture date "
+            f"({MONTH_NAMES[capture.month - 1]} {capture.day}) comes later in the year",
+        )
+    return CaptureYear(known.date.year, rule, f"the year the file {what} ({when})")
+
+
+def has_yearless_dates(entries: Iterable[RawEntry]) -> bool:
+    return any(e.date is not None and e.date.year is None for e in entries)
+
+
+def resolve_capture_year(
+    path: str,
+    entries: list[RawEntry],
+    setting: int | None,
+    capture: RawDate | None,
+    known: FileDate | None,
+    diagnostics: list[Diagnostic],
+) -> int | None:
+    """The capture year of a file with year-less dates (None without any), and an info line at its
+    first year-less date saying which rule gave it; a warning when the evidence is doubtful."""
+    lines = [e.date.line for e in entries if e.date is not None and e.date.year is None]
+    found = capture_year(entries, setting, capture, known) if lines else None
+    if found is None:
+        return None
+    line = min(lines)
+
+    def report(severity: Severity, message: str) -> None:
+        diagnostics.append(Diagnostic(path, line, severity, message, "capture-year"))
+
+    report(Severity.INFO, f"year-less dates take {found.year}, {found.reason}")
+    if found.rule == "stated" and known is not None and known.committed:
+        committed = capture_year([], None, capture, known)
+        if committed is not None and committed.year < found.year:
+            # The file states the year it was captured in, or later: the site did not do that so far.
+            report(
+                Severity.WARNING,
+                f"the file was first committed on {known.date.isoformat()}, so it was captured in "
+                f"{committed.year} at the latest, not {found.year}: set capture_year for this file in "
+                "collections.yml",
+            )
+    if found.rule == "committed" and known is not None and known.shallow:
+        report(
+            Severity.WARNING,
+            "the commit found adding this file is the edge of a shallow clone, so the file may be older: "
+            "fetch the whole history (actions/checkout: fetch-depth: 0)",
+        )
+    return found.year
 
 
 def resolve_date(date: RawDate, year: int | None, capture: RawDate | None) -> dt.date | None:
@@ -119,11 +214,11 @@ def date_entries(
     path: str,
     collection: str,
     entries: list[RawEntry],
-    year_override: int | None,
+    year: int | None,
     capture: RawDate | None,
     diagnostics: list[Diagnostic],
 ) -> list[Dated]:
-    year = capture_year(entries, year_override)
+    """Resolve every entry's date; ``year`` is the file's capture year (:func:`resolve_capture_year`)."""
     dated: list[Dated] = []
     for e in entries:
         published: str | None = None

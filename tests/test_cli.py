@@ -25,7 +25,10 @@ def test_check_prints_summary_and_exits_0_on_a_clean_corpus(capsys: pytest.Captu
 
 def test_check_exits_1_and_names_file_and_line(make_corpus, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = make_corpus(
-        {"bad.txt": GOOD + "A Title Without Its Abstract\n", "good.txt": GOOD.replace("Good", "Fine")}
+        {
+            "bad.txt": GOOD + "A Title Without Its Abstract\n" + GOOD.replace("Good", "Next"),
+            "good.txt": GOOD.replace("Good", "Fine"),
+        }
     )
     assert main(["check", "--corpus", str(corpus), "--taxonomy", TAXONOMY]) == 1
     out = capsys.readouterr().out
