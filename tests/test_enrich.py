@@ -30,7 +30,12 @@ def test_a_tag_is_inferred_when_three_of_five_neighbours_carry_it() -> None:
     papers = [paper(f"p{i}-0000000{i}", f"t{i}") for i in range(6)]
     rows = np.array([[1, 2, 3, 4, 5]] + [[0, -1, -1, -1, -1]] * 5)
     scores = np.array([[0.5, 0.4, 0.3, 0.2, 0.1]] + [[0.1, 0, 0, 0, 0]] * 5)
-    tags = {"p1-00000001": ("a", "b"), "p2-00000002": ("a",), "p3-00000003": ("a", "b"), "p4-00000004": ("c",)}
+    tags = {
+        "p1-00000001": ("a", "b"),
+        "p2-00000002": ("a",),
+        "p3-00000003": ("a", "b"),
+        "p4-00000004": ("c",),
+    }
     inferred = infer_tags(papers, rows, scores, tags)
     # "a": 3 of 5, 1.2 of 1.5 of the similarity; "b": only 2; "c": 1. Tagged papers get nothing.
     assert inferred == {"p0-00000000": (InferredTag("a", 3, 5),)}
@@ -47,16 +52,40 @@ def test_support_without_share_of_similarity_infers_nothing() -> None:
 
 
 ROBOTS = [
-    ("Legged robot locomotion over rubble", "A quadruped robot learns gait control for locomotion on rubble terrain."),
-    ("Robot grasping with tactile skins", "A robot gripper uses tactile skins to grasp soft objects; grasp force control."),
-    ("Quadruped robot gait transitions", "Gait transitions of a quadruped robot controlled by proprioception for locomotion."),
-    ("Humanoid robot locomotion control", "Whole-body control of a humanoid robot for locomotion while carrying loads."),
+    (
+        "Legged robot locomotion over rubble",
+        "A quadruped robot learns gait control for locomotion on rubble terrain.",
+    ),
+    (
+        "Robot grasping with tactile skins",
+        "A robot gripper uses tactile skins to grasp soft objects; grasp force control.",
+    ),
+    (
+        "Quadruped robot gait transitions",
+        "Gait transitions of a quadruped robot controlled by proprioception for locomotion.",
+    ),
+    (
+        "Humanoid robot locomotion control",
+        "Whole-body control of a humanoid robot for locomotion while carrying loads.",
+    ),
 ]
 ATTACKS = [
-    ("Prompt injection attacks on agents", "Prompt injection in retrieved web pages hijacks language model agents."),
-    ("Jailbreak prompts against chat models", "Jailbreak prompts bypass chat model safety with injection of roleplay."),
-    ("Defending agents from prompt injection", "A defense separates instructions from data to stop prompt injection."),
-    ("Measuring jailbreak success rates", "Judges of jailbreak prompts disagree on injection success and safety."),
+    (
+        "Prompt injection attacks on agents",
+        "Prompt injection in retrieved web pages hijacks language model agents.",
+    ),
+    (
+        "Jailbreak prompts against chat models",
+        "Jailbreak prompts bypass chat model safety with injection of roleplay.",
+    ),
+    (
+        "Defending agents from prompt injection",
+        "A defense separates instructions from data to stop prompt injection.",
+    ),
+    (
+        "Measuring jailbreak success rates",
+        "Judges of jailbreak prompts disagree on injection success and safety.",
+    ),
 ]
 
 
@@ -87,8 +116,18 @@ def test_a_topic_keeps_its_id_when_the_corpus_grows() -> None:
     before = find_topics(papers, vectorize(papers), list(range(len(papers))))
     # A later file with papers on both topics, whose ids sort first.
     newcomers = [
-        paper("aaa-robot-00000001", "Robot locomotion on stairs", "A quadruped robot gait for locomotion.", "corpus/t.txt:3"),
-        paper("aaa-inject-00000002", "Prompt injection in email agents", "Prompt injection hijacks agents.", "corpus/t.txt:9"),
+        paper(
+            "aaa-robot-00000001",
+            "Robot locomotion on stairs",
+            "A quadruped robot gait for locomotion.",
+            "corpus/t.txt:3",
+        ),
+        paper(
+            "aaa-inject-00000002",
+            "Prompt injection in email agents",
+            "Prompt injection hijacks agents.",
+            "corpus/t.txt:9",
+        ),
     ]
     grown = newcomers + papers
     after = find_topics(grown, vectorize(grown), list(range(len(grown))))
@@ -96,7 +135,10 @@ def test_a_topic_keeps_its_id_when_the_corpus_grows() -> None:
 
 
 def test_clusters_of_one_paper_join_a_larger_one() -> None:
-    papers = two_topic_papers() + [paper("odd-00000099", "Protein folding kinetics", "Folding of proteins.", "corpus/z.txt:1")]
+    papers = [
+        *two_topic_papers(),
+        paper("odd-00000099", "Protein folding kinetics", "Folding of proteins.", "corpus/z.txt:1"),
+    ]
     topics = find_topics(papers, vectorize(papers), list(range(len(papers))))
     assert all(len(t.papers) > 1 for t in topics)
     assert sum(len(t.papers) for t in topics) == len(papers)

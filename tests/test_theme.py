@@ -32,7 +32,7 @@ PARTIALS = sorted(p.relative_to(OVERRIDES).as_posix() for p in (OVERRIDES / "par
 
 
 def test_every_copied_partial_is_accounted_for() -> None:
-    assert PARTIALS == sorted(CHANGED_LINES)
+    assert sorted(CHANGED_LINES) == PARTIALS
 
 
 def test_pinned_material_is_the_one_installed() -> None:
