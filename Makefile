@@ -25,7 +25,7 @@ $(NODE_STAMP): package.json package-lock.json
 serve: $(STAMP)  ## build the site and serve it on http://127.0.0.1:8000, regenerating on change
 	$(BIN)/mkdocs serve
 
-build: $(STAMP)  ## build the site into site/, failing on any warning
+build: $(STAMP)  ## build the site into site/, failing on any MkDocs warning (corpus problems are only printed)
 	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)

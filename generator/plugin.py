@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,14 @@ from .render import Document, Renderer
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 RECORDS = "papers.json"
 
+# Corpus problems are the corpus's, not the site's: ``mkdocs build --strict`` counts WARNING records
+# that reach the ``mkdocs`` logger (a CountHandler on it), and these never reach it
+# (``propagate = False``). They still print, with their own severity, through their own handler,
+# and follow ``mkdocs -q``/``-v`` (the logger inherits the level MkDocs sets on ``mkdocs``).
+corpus_log = logging.getLogger("mkdocs.plugins.paper_atlas.corpus")
+corpus_log.propagate = False
+_LEVELS = {Severity.INFO: logging.INFO, Severity.WARNING: logging.WARNING, Severity.ERROR: logging.ERROR}
+
 
 class PaperAtlasConfig(base.Config):
     corpus = c.Dir(exists=True)
@@ -47,8 +56,11 @@ class PaperAtlasConfig(base.Config):
     """The tag taxonomy."""
     templates = c.Dir(exists=True)
     """Jinja2 templates for the generated Markdown pages."""
-    corpus_problems = c.Choice(("warning", "info"), default="warning")
-    """Log level of corpus warnings and errors: ``warning`` makes ``mkdocs build --strict`` fail on them."""
+    corpus_problems = c.Choice(("report", "strict", "warning", "info"), default="report")
+    """``report``: corpus problems are printed (``corpus/x.txt:23: warning: ...``) and never fail the
+    build; each entry is skipped or degraded as ``check`` reports it. ``strict``: they are MkDocs
+    warnings and errors, so ``mkdocs build --strict`` fails on them. ``warning`` and ``info`` are
+    the older names of ``strict`` and ``report`` (README "Publishing policy")."""
     feed_size = c.Type(int, default=50)
     """Number of newest papers in ``feed.xml``."""
 
@@ -182,9 +194,18 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return File.generated(config, RECORDS, abs_src_path=str(destination))
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
-        problem_level = logging.WARNING if self.config.corpus_problems == "warning" else logging.INFO
+        strict = self.config.corpus_problems in ("strict", "warning")
+        target = log if strict else _corpus_logger()
         for d in atlas.diagnostics:
-            log.log(logging.INFO if d.severity is Severity.INFO else problem_level, "%s", d)
+            target.log(_LEVELS[d.severity], "%s", d)
+        if not strict and (atlas.errors or atlas.warnings):
+            log.info(
+                "paper-atlas: %d errors and %d warnings in the corpus, printed above; not counted by "
+                "strict mode (corpus_problems: %s)",
+                atlas.errors,
+                atlas.warnings,
+                self.config.corpus_problems,
+            )
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
@@ -192,3 +213,19 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         for path in (self.config.corpus, self.config.taxonomy, self.config.templates):
             server.watch(str(path))
         return server
+
+
+class _Stderr(logging.Handler):
+    """Writes each record to the current ``sys.stderr`` (as MkDocs' handler does, without its prefix)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # logging's contract: report, never raise
+            self.handleError(record)
+
+
+def _corpus_logger() -> logging.Logger:
+    if not any(isinstance(h, _Stderr) for h in corpus_log.handlers):
+        corpus_log.addHandler(_Stderr())
+    return corpus_log

@@ -10,7 +10,12 @@ bottom prove it on temporary, deliberately broken copies):
   SHA with a version comment, read-only top-level permissions, Pages/OIDC
   write only on the deploy job, a concurrency group, no `${{ }}` expansion
   inside `run:` scripts, credentials not persisted, and no deploy on pull
-  requests.
+  requests;
+* the publishing policy (README "Publishing policy"): one corpus check with
+  annotations and a job summary, compared with the pull request's base or the
+  push's previous head, failing on corpus errors on pull requests only, in a
+  job the deploy does not wait for; full history in every checkout; and
+  `make build` still `mkdocs build --strict`.
 
 A missing tool is skipped on a developer machine, but fails when CI is set.
 Install the tools with `make` (zizmor is in requirements-dev.txt) and
@@ -186,12 +191,12 @@ class _IfParser:
         self.index += 1
         return self.tokens[self.index - 1]
 
-    def parse(self) -> bool:
+    def parse(self) -> Value:
         result = self.disjunction()
         if self.index != len(self.tokens):
             msg = f"trailing tokens after {self.tokens[self.index - 1][1]!r}"
             raise UnsupportedExpressionError(msg)
-        return bool(result)
+        return result
 
     def unary(self) -> Value:
         kind, value = self.take()
@@ -237,12 +242,18 @@ class _IfParser:
         return left
 
 
-def evaluate_if(expression: str, context: dict[str, str]) -> bool:
-    """Evaluate a job `if:` for the given github.* context values."""
+def evaluate(expression: str, context: dict[str, str]) -> Value:
+    """The value of an expression (`${{ a && 'x' || 'y' }}`) for the given github.* context values;
+    `&&` and `||` yield an operand, as in GitHub's expressions."""
     text = expression.strip()
     if text.startswith("${{") and text.endswith("}}"):
         text = text[3:-2]
     return _IfParser(_tokenize(text.strip(), context)).parse()
+
+
+def evaluate_if(expression: str, context: dict[str, str]) -> bool:
+    """Evaluate a job `if:` for the given github.* context values."""
+    return bool(evaluate(expression, context))
 
 
 # --------------------------------------------------------------------------
@@ -379,8 +390,9 @@ def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
             dict(s.get("with") or {}) for s in build_steps if action_name(str(s.get("uses", ""))) == action
         ]
 
-    if not any(str(w.get("python-version")) == "3.11" for w in with_of("actions/setup-python")):
-        problems.append("actions/setup-python with python-version 3.11 missing")
+    pythons = with_of("actions/setup-python")
+    if not pythons or not all(str(w.get("python-version")) == "3.11" for w in pythons):
+        problems.append("every actions/setup-python must set python-version 3.11")
     pages = with_of("actions/upload-pages-artifact")
     if not any(str(w.get("path", "")).rstrip("/") == "site" for w in pages):
         problems.append("actions/upload-pages-artifact of site/ missing")
@@ -398,6 +410,80 @@ def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
     return problems
 
 
+# The corpus check (README "Publishing policy"): on which event it compares with which base, and
+# what fails it. A context per event; a name absent from the event's payload is empty (null).
+POLICY_EVENTS: dict[str, dict[str, str]] = {
+    "pull_request": {
+        "github.event_name": "pull_request",
+        "github.event.pull_request.base.sha": "BASE",
+        "github.event.before": "PREVIOUS-PR-HEAD",  # set on `synchronize`: not the base
+    },
+    "push": {
+        "github.event_name": "push",
+        "github.event.pull_request.base.sha": "",
+        "github.event.before": "BEFORE",
+    },
+    "workflow_dispatch": {
+        "github.event_name": "workflow_dispatch",
+        "github.event.pull_request.base.sha": "",
+        "github.event.before": "",
+    },
+}
+POLICY_WANTED = {
+    "--since": {"pull_request": "BASE", "push": "BEFORE", "workflow_dispatch": ""},
+    "--fail-on": {"pull_request": "error", "push": "never", "workflow_dispatch": "never"},
+}
+CHECK_COMMAND = re.compile(r"\bpython -m generator check\b")
+
+
+def _corpus_check_problems(doc: Workflow, deploy_name: str) -> list[str]:
+    """One step runs `python -m generator check` with annotations, a job summary, a base revision from
+    the event and `--fail-on` error on pull requests and never otherwise; the deploy does not wait
+    for its job; every checkout has the whole history."""
+    problems: list[str] = []
+    found = [
+        (name, step)
+        for name, job in jobs(doc).items()
+        for step in steps(job)
+        if CHECK_COMMAND.search(str(step.get("run", "")))
+    ]
+    if len(found) != 1:
+        return [f"expected one step running `python -m generator check`, found {len(found)}"]
+    job_name, step = found[0]
+    run = " ".join(str(step["run"]).split())
+    env = {str(k): str(v) for k, v in (step.get("env") or {}).items()}
+    for option in ("--format github", '--summary "$GITHUB_STEP_SUMMARY"'):
+        if option not in run:
+            problems.append(f"the corpus check misses `{option}`")
+    for option, wanted in POLICY_WANTED.items():
+        m = re.search(rf'{option} "\$(\w+)"', run)
+        if m is None or m.group(1) not in env:
+            problems.append(f'the corpus check must pass {option} "$VAR", with VAR set in the step\'s env:')
+            continue
+        for event, value in wanted.items():
+            text = env[m.group(1)].strip()
+            try:
+                # A value without ${{ }} is a literal; inside, an expression (`if:` allows either).
+                got = evaluate(text, POLICY_EVENTS[event]) if text.startswith("${{") else text
+            except UnsupportedExpressionError as exc:
+                problems.append(f"{option} value not understood ({exc}): {env[m.group(1)]!r}")
+                break
+            if got != value:
+                problems.append(f"{option} is {got!r} on {event} (want {value!r})")
+    needs = jobs(doc)[deploy_name].get("needs") or []
+    if job_name in ([needs] if isinstance(needs, str) else needs):
+        problems.append(f"jobs.{deploy_name} needs {job_name}: corpus problems would stop the deploy")
+    for name, job in jobs(doc).items():
+        for i, checkout in enumerate(steps(job)):
+            if action_name(str(checkout.get("uses", ""))) != "actions/checkout":
+                continue
+            if (checkout.get("with") or {}).get("fetch-depth") != 0:
+                problems.append(
+                    f"jobs.{name}.steps[{i}]: checkout without fetch-depth: 0 (history is needed)"
+                )
+    return problems
+
+
 def site_problems(text: str) -> list[str]:
     """Rules specific to the site build/deploy workflow."""
     doc = load(text)
@@ -412,6 +498,7 @@ def site_problems(text: str) -> list[str]:
     problems += _deploy_job_problems(name, deploy)
     problems += _deploy_if_problems(name, deploy.get("if"))
     problems += _build_problems({n: j for n, j in jobs(doc).items() if n != name})
+    problems += _corpus_check_problems(doc, name)
     return problems
 
 
@@ -516,6 +603,14 @@ def test_workflow_structure(path: Path) -> None:
 
 def test_site_workflow_structure() -> None:
     assert site_problems(SITE_WORKFLOW.read_text(encoding="utf-8")) == []
+
+
+def test_make_build_is_strict() -> None:
+    # Site problems (a broken link, a missing template, a bad config) fail the build everywhere.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^build:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert recipe is not None, "Makefile has no build target"
+    assert "mkdocs build --strict" in recipe.group(1)
 
 
 def test_lint_script_passes() -> None:
@@ -630,7 +725,7 @@ GENERIC_MUTATIONS: dict[str, tuple[Mutation, str]] = {
         "persist-credentials",
     ),
     "checkout without with:": (
-        replace("        with:\n          persist-credentials: false\n", ""),
+        replace("        with:\n          persist-credentials: false\n          fetch-depth: 0\n", ""),
         "persist-credentials",
     ),
 }
@@ -723,6 +818,55 @@ SITE_MUTATIONS: dict[str, tuple[Mutation, str]] = {
         replace("if-no-files-found: ignore", "if-no-files-found: error"),
         "if-no-files-found: ignore",
     ),
+    "corpus errors fail main": (
+        replace(
+            "FAIL_ON: ${{ github.event_name == 'pull_request' && 'error' || 'never' }}", "FAIL_ON: error"
+        ),
+        "--fail-on is 'error' on push (want 'never')",
+    ),
+    "corpus errors never fail pull requests": (
+        replace("&& 'error' || 'never' }}", "&& 'never' || 'never' }}"),
+        "--fail-on is 'never' on pull_request (want 'error')",
+    ),
+    "corpus check fails only on push": (
+        replace("github.event_name == 'pull_request' && 'error'", "github.event_name == 'push' && 'error'"),
+        "--fail-on is 'error' on push",
+    ),
+    "since the previous PR head instead of the base": (
+        replace(
+            "SINCE: ${{ github.event.pull_request.base.sha || github.event.before }}",
+            "SINCE: ${{ github.event.before }}",
+        ),
+        "--since is 'PREVIOUS-PR-HEAD' on pull_request (want 'BASE')",
+    ),
+    "since not passed": (
+        replace('--since "$SINCE" ', ""),
+        'must pass --since "$VAR"',
+    ),
+    "fail-on from an unset variable": (
+        replace('--fail-on "$FAIL_ON"', '--fail-on "$FAIL"'),
+        'must pass --fail-on "$VAR"',
+    ),
+    "no annotations": (
+        replace("--format github ", ""),
+        "misses `--format github`",
+    ),
+    "no job summary": (
+        replace('--summary "$GITHUB_STEP_SUMMARY"', "--summary summary.md"),
+        "--summary",
+    ),
+    "corpus check removed": (
+        regex(r"^      - name: Check the corpus.*\n(?:        .*\n|          .*\n)+", ""),
+        "expected one step running `python -m generator check`, found 0",
+    ),
+    "deploy waits for the corpus check": (
+        replace("    needs: build ", "    needs: [build, corpus] "),
+        "needs corpus: corpus problems would stop the deploy",
+    ),
+    "shallow checkout in the build job": (
+        regex(r"(persist-credentials: false\n)          fetch-depth: 0\n", r"\g<1>", count=2),
+        "jobs.build.steps[0]: checkout without fetch-depth: 0",
+    ),
     "pages artifact path wrong": (
         replace("          path: site/\n", "          path: docs/\n"),
         "upload-pages-artifact of site/",
@@ -780,6 +924,17 @@ def test_if_evaluator(expression: str, event: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("event", "expected"),
+    [("pull_request", "error"), ("push", "never"), ("workflow_dispatch", "never")],
+)
+def test_evaluate_yields_an_operand(event: str, expected: str) -> None:
+    expression = "${{ github.event_name == 'pull_request' && 'error' || 'never' }}"
+    assert evaluate(expression, {"github.event_name": event}) == expected
+    since = "${{ github.event.pull_request.base.sha || github.event.before }}"
+    assert evaluate(since, POLICY_EVENTS[event]) == POLICY_WANTED["--since"][event]
+
+
+@pytest.mark.parametrize(
     "expression",
     ["github.actor == 'x'", "(github.ref == 'a'", "always()", "a == 'b' c"],
 )
@@ -814,7 +969,9 @@ def test_zizmor_catches_a_bad_workflow(tmp_path: Path, site_text: str) -> None:
 
 def test_zizmor_catches_unpinned_and_credentials(tmp_path: Path, site_text: str) -> None:
     text = regex(r"(uses: actions/checkout@)[0-9a-f]{40} # v[\d.]+", r"\g<1>v5")(site_text)
-    text = replace("        with:\n          persist-credentials: false\n", "")(text)
+    text = replace("        with:\n          persist-credentials: false\n          fetch-depth: 0\n", "")(
+        text
+    )
     bad = _write_copy(tmp_path, text)
     result = run_zizmor(bad.parent)
     output = result.stdout + result.stderr
