@@ -108,9 +108,7 @@ BROKEN = (
 )
 def test_check_exit_code_per_fail_on(make_corpus, kind: str, fail_on: str | None, expected: int) -> None:
     corpus = (
-        SITE / "corpus"
-        if kind == "clean"
-        else make_corpus({"a.txt": GOOD if kind == "warnings" else BROKEN})
+        SITE / "corpus" if kind == "clean" else make_corpus({"a.txt": GOOD if kind == "warnings" else BROKEN})
     )
     argv = ["check", "--corpus", str(corpus), "--taxonomy", TAXONOMY]
     assert main([*argv, *(["--fail-on", fail_on] if fail_on else [])]) == expected

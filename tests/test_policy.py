@@ -29,9 +29,7 @@ EXTRA = (  # an error (a title with no abstract, line 3), a paper no rule tags, 
     f"{UNTAGGED}\nNothing in here matches any rule. Two sentences of plain, ordinary prose.\n"
     "A Cut Off Title\n"
 )
-WARNING_LINE = (
-    'corpus/extra.txt:6: warning: file ends inside an entry (capture cut off): "A Cut Off Title" has no abstract; skipped'
-)
+WARNING_LINE = 'corpus/extra.txt:6: warning: file ends inside an entry (capture cut off): "A Cut Off Title" has no abstract; skipped'
 ERROR_LINE = (
     'corpus/extra.txt:3: error: title "A Title Without Its Abstract" has no abstract (truncated entry?)'
 )
