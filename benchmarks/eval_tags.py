@@ -1,6 +1,6 @@
-"""How well do nearest neighbours infer tags? The measurement behind ``generator.inference``'s thresholds.
+"""How well do nearest neighbours infer tags? The measurement behind the inferred-tag thresholds.
 
-``python -m benchmarks.eval_tags [--corpus corpus] [--taxonomy taxonomy.yml]``
+``python -m benchmarks.eval_tags [--corpus DIR] [--taxonomy FILE]`` (see :mod:`generator.enrich.inference`)
 
 Leave-one-out on the papers the taxonomy's rules tag: each such paper in turn is treated as if no
 rule had tagged it, and its nearest neighbours (the atlas's related papers, the same call as the
@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator.atlas import tag_papers
-from generator.corpus import load_corpus
-from generator.inference import MIN_SHARE, MIN_SUPPORT, votes
-from generator.links import nearest
-from generator.taxonomy import load_taxonomy
+from generator.enrich.inference import MIN_SHARE, MIN_SUPPORT, votes
+from generator.enrich.links import nearest
+from generator.enrich.taxonomy import load_taxonomy
+from generator.ingest.corpus import load_corpus
 
 SUPPORTS = (1, 2, 3, 4, 5)
 SHARES = (0.0, 0.3, 0.5, 0.7)

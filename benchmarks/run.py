@@ -5,7 +5,7 @@
 For each N it writes a synthetic corpus (:mod:`benchmarks.synth`) into a temporary folder and runs,
 each in a FRESH child process (so every peak RSS belongs to one stage):
 
-* ``parse``: :func:`generator.corpus.load_corpus` (read, parse, validate, merge);
+* ``parse``: :func:`generator.ingest.corpus.load_corpus` (read, parse, validate, merge);
 * ``tags``: load the taxonomy, tag every paper;
 * ``related``: related papers (TF-IDF top-k);
 * ``mentions``: mentions and their backlinks;
@@ -110,7 +110,7 @@ class Inputs:
 
 def _atlas_from_state(inputs: Inputs) -> Any:
     from generator.atlas import Atlas, coverage_diagnostics
-    from generator.taxonomy import load_taxonomy
+    from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
     problems, tags = inputs.load("tags")
@@ -123,7 +123,7 @@ def _atlas_from_state(inputs: Inputs) -> Any:
 
 
 def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.corpus import ListingCache, load_corpus
+    from generator.ingest.corpus import ListingCache, load_corpus
 
     def run() -> dict[str, Any]:
         corpus = load_corpus(inputs.corpus, ListingCache())
@@ -135,7 +135,7 @@ def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     from generator.atlas import tag_papers
-    from generator.taxonomy import load_taxonomy
+    from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
 
@@ -151,7 +151,7 @@ def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     """Related papers, then inferred tags and automatic topics (they read the same neighbours)."""
     from generator.atlas import infer_and_group
-    from generator.links import nearest, related_from, vectorize
+    from generator.enrich.links import nearest, related_from, vectorize
 
     corpus = inputs.load("corpus")
     _, tags = inputs.load("tags")
@@ -168,7 +168,7 @@ def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_mentions(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.links import backlinks, mentions
+    from generator.enrich.links import backlinks, mentions
 
     corpus = inputs.load("corpus")
 
@@ -181,8 +181,8 @@ def stage_mentions(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.feed import atom_feed
-    from generator.render import Renderer
+    from generator.site.feed import atom_feed
+    from generator.site.render import Renderer
 
     atlas = _atlas_from_state(inputs)
 
@@ -222,7 +222,7 @@ def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
 def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
     """A full build and render, then one new listing file and a rebuild with the caches kept."""
     from generator.atlas import AtlasCache, build_atlas
-    from generator.render import Renderer
+    from generator.site.render import Renderer
 
     def build(cache: AtlasCache) -> dict[str, float]:
         timings: dict[str, float] = {}
@@ -256,10 +256,10 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
 def profile_stages(inputs: Inputs, top: int) -> str:
     """cProfile each generator stage in one process; the top functions of each as text."""
     from generator.atlas import Atlas, coverage_diagnostics, infer_and_group, tag_papers
-    from generator.corpus import ListingCache, load_corpus
-    from generator.links import backlinks, mentions, nearest, related_from, vectorize
-    from generator.render import Renderer
-    from generator.taxonomy import load_taxonomy
+    from generator.enrich.links import backlinks, mentions, nearest, related_from, vectorize
+    from generator.enrich.taxonomy import load_taxonomy
+    from generator.ingest.corpus import ListingCache, load_corpus
+    from generator.site.render import Renderer
 
     out = io.StringIO()
     state: dict[str, Any] = {}

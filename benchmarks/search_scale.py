@@ -5,9 +5,9 @@ writes a synthetic corpus of N papers (:func:`benchmarks.synth.write_corpus`), t
 child process measured by :func:`benchmarks.measure.run_measured`:
 
 * loads the corpus alone (the baseline the index builder starts from), and
-* loads it and builds the index (``python -m generator.search CORPUS OUT``),
+* loads it and builds the index (``python -m generator.search.index CORPUS OUT``),
 
-and queries the index with :class:`generator.search.IndexReader`, which reads exactly the files
+and queries the index with :class:`generator.search.index.IndexReader`, which reads exactly the files
 the browser's worker fetches: the manifest, the term shards, the bitmaps of very common words
 and the metadata blocks of the first results. It prints one JSON object per N.
 
@@ -27,13 +27,13 @@ from pathlib import Path
 
 from benchmarks.measure import run_measured
 from benchmarks.synth import write_corpus
-from generator.search import STOP_WORDS, IndexReader, tokens
+from generator.search.index import STOP_WORDS, IndexReader, tokens
 
 LOAD_ONLY = "; ".join(
     (
         "import sys",
         "from pathlib import Path",
-        "from generator.corpus import load_corpus",
+        "from generator.ingest.corpus import load_corpus",
         "load_corpus(Path(sys.argv[1]))",
     )
 )
@@ -50,7 +50,7 @@ FIXED_QUERIES = (
 
 def two_word_queries(corpus_dir: Path, k: int, seed: int = 0) -> list[str]:
     """K typical queries: two neighbouring content words of random titles (names left out)."""
-    from generator.corpus import load_corpus
+    from generator.ingest.corpus import load_corpus
 
     titles = [p.title for p in load_corpus(corpus_dir).papers]
     rng = random.Random(seed)
@@ -86,7 +86,7 @@ def run(n: int, work: Path, n_queries: int) -> dict[str, object]:
     write_corpus(corpus, n)
     python = sys.executable
     load = run_measured([python, "-c", LOAD_ONLY, str(corpus)]).check("loading the corpus")
-    build = run_measured([python, "-m", "generator.search", str(corpus), str(index)]).check("indexing")
+    build = run_measured([python, "-m", "generator.search.index", str(corpus), str(index)]).check("indexing")
     stats = json.loads(build.stdout)
     n_files, size = disk_bytes(index)
     queries = two_word_queries(corpus, n_queries)

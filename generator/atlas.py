@@ -18,13 +18,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .corpus import Corpus, ListingCache, load_corpus
-from .inference import InferredTag, infer_tags
-from .links import Neighbours, Related, Space, backlinks, mentions, nearest, related_from, vectorize
-from .model import Collection, Diagnostic, Paper, Severity, count
-from .parallel import call_in_background
-from .taxonomy import Taxonomy, load_taxonomy
-from .topics import Topic, find_topics
+from generator.enrich.inference import InferredTag, infer_tags
+from generator.enrich.links import (
+    Neighbours,
+    Related,
+    Space,
+    backlinks,
+    mentions,
+    nearest,
+    related_from,
+    vectorize,
+)
+from generator.enrich.taxonomy import Taxonomy, load_taxonomy
+from generator.enrich.topics import Topic, find_topics
+from generator.ingest.corpus import Corpus, ListingCache, load_corpus
+from generator.model import Collection, Diagnostic, Paper, Severity, count
+from generator.parallel import call_in_background
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .atlas import Atlas, build_atlas
-from .changes import changes_since
-from .model import Diagnostic, Severity
-from .output import write_atomic
-from .report import (
+from generator.atlas import Atlas, build_atlas
+from generator.enrich.suggest import suggest as suggest_tags
+from generator.enrich.suggest import to_yaml
+from generator.ingest.changes import changes_since
+from generator.model import Diagnostic, Severity
+from generator.report import (
     FAIL_ON,
     annotation_order,
     changes_line,
@@ -22,8 +23,7 @@ from .report import (
     totals,
     workflow_command,
 )
-from .suggest import suggest as suggest_tags
-from .suggest import to_yaml
+from generator.site.outputs import write_atomic
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

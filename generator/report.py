@@ -1,7 +1,7 @@
 """Where a maintainer sees corpus problems: GitHub workflow commands (annotations) and the job summary.
 
 Both are pure functions of the atlas (and, when asked, of what changed since a git revision:
-:mod:`generator.changes`); ``python -m generator check`` prints and writes what they return.
+:mod:`generator.ingest.changes`); ``python -m generator check`` prints and writes what they return.
 Corpus text is data here too: escaped for workflow commands as GitHub's toolkit escapes it,
 and for Markdown in the summary.
 """
@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from .escape import markdown_text
-from .model import Diagnostic, Severity
+from generator.model import Diagnostic, Severity
+from generator.site.escape import markdown_text
 
 if TYPE_CHECKING:
-    from .atlas import Atlas
-    from .changes import Changes
+    from generator.atlas import Atlas
+    from generator.ingest.changes import Changes
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 ANNOTATION_LIMIT = 10

@@ -88,7 +88,7 @@ class BuiltSite:
 
 
 def hostile_collection_ids() -> list[str]:
-    from generator.corpus import collection_id
+    from generator.ingest.corpus import collection_id
 
     return [collection_id(p.stem) for p in sorted(HOSTILE_DIR.glob("*.txt"))]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.changes import changes_since
-from generator.corpus import ListingCache, load_corpus
-from generator.records import paper_id
+from generator.ingest.changes import changes_since
+from generator.ingest.corpus import ListingCache, load_corpus
+from generator.ingest.records import paper_id
 
 ABSTRACT = "An abstract of two sentences. It reads like prose, which is what an abstract is."
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from generator.corpus import ListingCache, load_corpus
-from generator.listing import CUT_OFF, parse_listing
+from generator.ingest.corpus import ListingCache, load_corpus
+from generator.ingest.listing import CUT_OFF, parse_listing
 from generator.model import Organization, Severity
 
 from .conftest import FIXTURES

@@ -11,12 +11,12 @@ import yaml
 
 from generator.atlas import build_atlas
 from generator.cli import main
-from generator.inference import InferredTag, infer_tags
-from generator.links import vectorize
+from generator.enrich.inference import InferredTag, infer_tags
+from generator.enrich.links import vectorize
+from generator.enrich.suggest import suggest, to_yaml
+from generator.enrich.taxonomy import load_taxonomy
+from generator.enrich.topics import cluster_count, find_topics, topic_id
 from generator.model import Paper
-from generator.suggest import suggest, to_yaml
-from generator.taxonomy import load_taxonomy
-from generator.topics import cluster_count, find_topics, topic_id
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_TOPICS = ROOT / "tests" / "fixtures" / "new_topics"

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from generator.corpus import ListingCache, load_corpus
-from generator.listing import parse_listing
+from generator.ingest.corpus import ListingCache, load_corpus
+from generator.ingest.listing import parse_listing
 from generator.model import Organization
 
 from .conftest import FIXTURES

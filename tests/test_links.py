@@ -10,11 +10,12 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.synth import write_corpus
-from generator import links, parallel
+from generator import parallel
 from generator.atlas import tag_papers
-from generator.corpus import ListingCache, load_corpus
+from generator.enrich import links
+from generator.enrich.taxonomy import load_taxonomy
+from generator.ingest.corpus import ListingCache, load_corpus
 from generator.model import Paper
-from generator.taxonomy import load_taxonomy
 
 from .conftest import ROOT
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.corpus import ListingCache, load_corpus
-from generator.listing import Kind, parse_listing, split_lines
+from generator.ingest.corpus import ListingCache, load_corpus
+from generator.ingest.listing import Kind, parse_listing, split_lines
 from generator.model import Organization, Severity
 
 from .conftest import FIXTURES

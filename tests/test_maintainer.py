@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from .conftest import FIXTURES, ROOT
 
 NEW_FILE = FIXTURES / "new_topics" / "robotics.txt"
 WORKFLOW = ROOT / ".github" / "workflows" / "site.yml"
+VENV = Path(sys.executable).parent.parent  # the virtual environment running these tests
 
 
 def _step(job: str, name_start: str) -> dict[str, object]:
@@ -56,7 +58,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         if source.is_file():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, repo / name)
-    (repo / ".venv").symlink_to(ROOT / ".venv")
+    (repo / ".venv").symlink_to(VENV)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "the site as it is", date="2026-03-01T12:00:00+00:00")
@@ -71,7 +73,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     github = {
         "GITHUB_STEP_SUMMARY": str(summary),
         "SINCE": before,
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        "PATH": f"{VENV / 'bin'}:{os.environ['PATH']}",
     }
     on_main = _shell(repo, str(check["run"]), {**github, "FAIL_ON": "never"})
     on_pull_request = _shell(repo, str(check["run"]), {**github, "FAIL_ON": "error"})

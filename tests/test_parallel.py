@@ -69,8 +69,8 @@ def test_disabled_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_pages_rendered_ahead_are_the_pages() -> None:
     from generator.atlas import build_atlas
-    from generator.corpus import ListingCache
-    from generator.render import Renderer
+    from generator.ingest.corpus import ListingCache
+    from generator.site.render import Renderer
 
     from .conftest import FIXTURES, ROOT
 

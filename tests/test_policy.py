@@ -16,8 +16,8 @@ import pytest
 from mkdocs.utils import CountHandler
 
 from generator.atlas import build_atlas
-from generator.corpus import ListingCache
-from generator.plugin import PaperAtlasPlugin
+from generator.ingest.corpus import ListingCache
+from generator.plugins.atlas import PaperAtlasPlugin
 
 from .conftest import FIXTURES, ROOT
 

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.atlas import build_atlas
-from generator.changes import Changes
-from generator.corpus import ListingCache
+from generator.ingest.changes import Changes
+from generator.ingest.corpus import ListingCache
 from generator.model import Diagnostic, Severity
 from generator.report import (
     annotation_order,

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from generator import search
-from generator.corpus import load_corpus
+from generator.ingest.corpus import load_corpus
 from generator.model import Paper
-from generator.search import (
+from generator.search import index as search
+from generator.search.index import (
     INDEX_DIR,
     IndexReader,
     SearchDoc,

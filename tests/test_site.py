@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from generator.atlas import build_atlas
-from generator.corpus import ListingCache
-from generator.render import Renderer
+from generator.ingest.corpus import ListingCache
+from generator.site.render import Renderer
 
 from .conftest import FIXTURES, ROOT
 

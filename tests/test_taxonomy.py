@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.enrich.taxonomy import Tag, Taxonomy, load_taxonomy
 from generator.model import Severity
-from generator.taxonomy import Tag, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY_FILE = ROOT / "taxonomy.yml"

@@ -8,7 +8,7 @@ import posixpath
 import pytest
 from mkdocs.utils import get_relative_url
 
-from generator.views import link, page_url, url_link
+from generator.site.views import link, page_url, url_link
 
 SOURCES = [
     "index.md",

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import corpus as corpus_module
-from generator.corpus import ListingCache, first_commits, load_corpus
+from generator.ingest import corpus as corpus_module
+from generator.ingest.corpus import ListingCache, first_commits, load_corpus
+from generator.ingest.records import CaptureYear, FileDate, capture_year, date_entries
 from generator.model import Diagnostic, RawDate, RawEntry, Severity
-from generator.records import CaptureYear, FileDate, capture_year, date_entries
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

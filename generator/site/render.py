@@ -1,7 +1,7 @@
 """Render the site's Markdown pages from view objects with the Jinja2 templates in ``templates/``.
 
 Escaping is on by default: every ``{{ value }}`` a template prints goes through
-:func:`generator.escape.markdown_text` unless it is wrapped in :class:`markupsafe.Markup`
+:func:`generator.site.escape.markdown_text` unless it is wrapped in :class:`markupsafe.Markup`
 (``|safe`` in a template, :func:`raw` here). So corpus text can never become Markdown,
 HTML or Jinja. URLs built by the generator are passed through the ``url`` filter.
 
@@ -25,9 +25,9 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from .atlas import Atlas
-from .escape import attribute, markdown_text, url_path
-from .views import (
+from generator.atlas import Atlas
+from generator.site.escape import attribute, markdown_text, url_path
+from generator.site.views import (
     SiteViews,
     citation_date,
     collection_src,

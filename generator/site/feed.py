@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .atlas import Atlas
-from .views import newest_first
+from generator.atlas import Atlas
+from generator.site.views import newest_first
 
 _EPOCH = "1970-01-01"
 

@@ -21,10 +21,9 @@ from typing import Any
 
 import yaml
 
-from .collections import CollectionSettings, name_collections
-from .listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
-from .model import Collection, Diagnostic, Paper, Severity, count
-from .records import (
+from generator.enrich.naming import CollectionSettings, name_collections
+from generator.ingest.listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
+from generator.ingest.records import (
     Dated,
     FileDate,
     date_entries,
@@ -33,6 +32,7 @@ from .records import (
     merge_all,
     resolve_capture_year,
 )
+from generator.model import Collection, Diagnostic, Paper, Severity, count
 
 SETTINGS_FILE = "collections.yml"
 _SETTING_KEYS: dict[str, type] = {"name": str, "description": str, "capture_year": int, "banner_words": list}

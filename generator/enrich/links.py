@@ -23,8 +23,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from .model import Paper
-from .records import fold_title
+from generator.ingest.records import fold_title
+from generator.model import Paper
 
 RELATED_COUNT = 5
 EXACT_LIMIT = 20_000

@@ -65,7 +65,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
-from .model import Paper
+from generator.model import Paper
 
 log = logging.getLogger("mkdocs.plugins.atlas_search")
 
@@ -711,10 +711,10 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m generator.search CORPUS OUT_DIR``: index the corpus's papers alone; print stats."""
-    from .corpus import load_corpus
+    """``python -m generator.search.index CORPUS OUT_DIR``: index the corpus's papers alone; print stats."""
+    from generator.ingest.corpus import load_corpus
 
-    parser = argparse.ArgumentParser(prog="python -m generator.search", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m generator.search.index", description=main.__doc__)
     parser.add_argument("corpus", type=Path)
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)

@@ -31,11 +31,11 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from .atlas import Atlas, AtlasCache, build_atlas
-from .feed import atom_feed
-from .model import Severity
-from .parallel import Stream
-from .render import Document, Renderer
+from generator.atlas import Atlas, AtlasCache, build_atlas
+from generator.model import Severity
+from generator.parallel import Stream
+from generator.site.feed import atom_feed
+from generator.site.render import Document, Renderer
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 RECORDS = "papers.json"

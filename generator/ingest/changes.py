@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import SETTINGS_FILE, Corpus, ListingCache, display_path, load_corpus
+from generator.ingest.corpus import SETTINGS_FILE, Corpus, ListingCache, display_path, load_corpus
 
 _ZEROS = re.compile(r"0+")
 
@@ -38,7 +38,7 @@ class Changes:
 
 
 def corpus_files(corpus_dir: Path) -> list[str]:
-    """Names of the files of a corpus folder, as :func:`generator.corpus.load_corpus` sees it."""
+    """Names of the files of a corpus folder, as :func:`generator.ingest.corpus.load_corpus` sees it."""
     if not corpus_dir.is_dir():
         return []
     return sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .model import Diagnostic, Organization, RawDate, RawEntry, Severity
+from generator.model import Diagnostic, Organization, RawDate, RawEntry, Severity
 
 MONTHS = {
     name: number

@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .atlas import Atlas
-from .escape import first_sentence, query
-from .model import Collection, Paper
-from .taxonomy import Tag
-from .topics import Topic
+from generator.atlas import Atlas
+from generator.site.escape import first_sentence, query
+from generator.model import Collection, Paper
+from generator.enrich.taxonomy import Tag
+from generator.enrich.topics import Topic
 
 NEWEST_COUNT = 10
 TOP_UPVOTED_COUNT = 10

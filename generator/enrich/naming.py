@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from .model import Collection
-from .records import Dated
+from generator.ingest.records import Dated
+from generator.model import Collection
 
 # Words that say nothing about a listing of neural-network papers.
 DOMAIN_STOP_WORDS = frozenset(

@@ -4,7 +4,7 @@ For a topic, candidate phrases are the words and word pairs that several of its 
 words and words every paper uses left out). Phrases are chosen greedily, scored as the taxonomy
 scores them: each time the one that would tag the most members not yet tagged, less twice the
 papers outside the topic it would also tag, until nothing gains or ``MAX_PHRASES`` are chosen.
-The entry is then checked with the real matcher (:class:`generator.taxonomy.Taxonomy`) over the
+The entry is then checked with the real matcher (:class:`generator.enrich.taxonomy.Taxonomy`) over the
 whole corpus, and the papers it would tag, in the topic or not, are listed above it as comments.
 """
 
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import yaml
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .atlas import Atlas
-from .model import Paper
-from .records import slugify
-from .taxonomy import DEFAULT_MIN_SCORE, Tag, Taxonomy
-from .topics import Topic
+from generator.atlas import Atlas
+from generator.enrich.taxonomy import DEFAULT_MIN_SCORE, Tag, Taxonomy
+from generator.enrich.topics import Topic
+from generator.ingest.records import slugify
+from generator.model import Paper
 
 MAX_PHRASES = 6
 CANDIDATES = 40

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .model import Diagnostic, Organization, Paper, RawDate, RawEntry, Severity
+from generator.model import Diagnostic, Organization, Paper, RawDate, RawEntry, Severity
 
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")

@@ -1,0 +1,1 @@
+"""Enrich: tags, the shared vector space, related papers, mentions, inferred tags, topics, names."""

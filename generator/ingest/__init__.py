@@ -1,0 +1,1 @@
+"""Read: corpus files into validated, merged paper records (listing -> records -> corpus)."""

@@ -1,0 +1,1 @@
+"""Publish: the MkDocs plugins that wire MkDocs' events to the stages."""

@@ -1,0 +1,1 @@
+"""Search: the sharded index behind Material's search box (tokenizer, writer, reader)."""

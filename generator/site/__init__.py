@@ -1,0 +1,1 @@
+"""Render: page routes, views, Markdown through the Jinja templates, and whole-site outputs."""
