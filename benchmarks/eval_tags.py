@@ -25,7 +25,7 @@ from pathlib import Path
 
 from generator.atlas import tag_papers
 from generator.enrich.inference import MIN_SHARE, MIN_SUPPORT, votes
-from generator.enrich.links import nearest
+from generator.enrich.related import nearest
 from generator.enrich.taxonomy import load_taxonomy
 from generator.ingest.corpus import load_corpus
 

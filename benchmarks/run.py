@@ -151,7 +151,8 @@ def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     """Related papers, then inferred tags and automatic topics (they read the same neighbours)."""
     from generator.atlas import infer_and_group
-    from generator.enrich.links import nearest, related_from, vectorize
+    from generator.enrich.related import nearest, related_from
+    from generator.enrich.vectors import vectorize
 
     corpus = inputs.load("corpus")
     _, tags = inputs.load("tags")
@@ -168,7 +169,7 @@ def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_mentions(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.enrich.links import backlinks, mentions
+    from generator.enrich.mentions import backlinks, mentions
 
     corpus = inputs.load("corpus")
 
@@ -256,8 +257,10 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
 def profile_stages(inputs: Inputs, top: int) -> str:
     """cProfile each generator stage in one process; the top functions of each as text."""
     from generator.atlas import Atlas, coverage_diagnostics, infer_and_group, tag_papers
-    from generator.enrich.links import backlinks, mentions, nearest, related_from, vectorize
+    from generator.enrich.mentions import backlinks, mentions
+    from generator.enrich.related import nearest, related_from
     from generator.enrich.taxonomy import load_taxonomy
+    from generator.enrich.vectors import vectorize
     from generator.ingest.corpus import ListingCache, load_corpus
     from generator.site.render import Renderer
 

@@ -19,18 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.enrich.inference import InferredTag, infer_tags
-from generator.enrich.links import (
-    Neighbours,
-    Related,
-    Space,
-    backlinks,
-    mentions,
-    nearest,
-    related_from,
-    vectorize,
-)
+from generator.enrich.mentions import backlinks, mentions
+from generator.enrich.related import Neighbours, Related, nearest, related_from
 from generator.enrich.taxonomy import Taxonomy, load_taxonomy
 from generator.enrich.topics import Topic, find_topics
+from generator.enrich.vectors import Space, vectorize
 from generator.ingest.corpus import Corpus, ListingCache, load_corpus
 from generator.model import Collection, Diagnostic, Paper, Severity, count
 from generator.parallel import call_in_background

@@ -12,10 +12,10 @@ import yaml
 from generator.atlas import build_atlas
 from generator.cli import main
 from generator.enrich.inference import InferredTag, infer_tags
-from generator.enrich.links import vectorize
 from generator.enrich.suggest import suggest, to_yaml
 from generator.enrich.taxonomy import load_taxonomy
 from generator.enrich.topics import cluster_count, find_topics, topic_id
+from generator.enrich.vectors import vectorize
 from generator.model import Paper
 
 ROOT = Path(__file__).resolve().parent.parent

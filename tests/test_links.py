@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from benchmarks.synth import write_corpus
 from generator import parallel
 from generator.atlas import tag_papers
-from generator.enrich import links
+from generator.enrich import related as links
 from generator.enrich.taxonomy import load_taxonomy
 from generator.ingest.corpus import ListingCache, load_corpus
 from generator.model import Paper
@@ -33,7 +33,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[Paper, ...],
 
 def reference_terms(papers: tuple[Paper, ...], i: int, j: int) -> tuple[str, ...]:
     """The shared terms of one pair, computed the slow, obvious way."""
-    tfidf, vocab = links._vectorize(papers)
+    space = links.vectorize(papers)
+    tfidf, vocab = space.matrix, space.vocab
     a, b = tfidf.getrow(i), tfidf.getrow(j)
     both = a.multiply(b).tocoo()
     order = sorted(
@@ -45,7 +46,7 @@ def reference_terms(papers: tuple[Paper, ...], i: int, j: int) -> tuple[str, ...
 def test_related_is_the_top_k_of_a_brute_force_product(corpus: tuple[tuple[Paper, ...], dict]) -> None:
     papers, tags = corpus
     related = links.related_papers(papers, tags)
-    tfidf, _ = links._vectorize(papers)
+    tfidf = links.vectorize(papers).matrix
     full = (tfidf @ tfidf.T).toarray().astype(np.float64)
     np.fill_diagonal(full, -np.inf)
     index = {p.id: i for i, p in enumerate(papers)}

@@ -1,7 +1,7 @@
 """Tags for papers that no taxonomy rule matches, inferred from the papers nearest to them.
 
 A paper the rules leave untagged takes the tags that its nearest neighbours (the related papers
-of :func:`generator.enrich.links.nearest`, in the shared vector space) agree on: a tag is inferred when
+of :func:`generator.enrich.related.nearest`, in the shared vector space) agree on: a tag is inferred when
 at least ``MIN_SUPPORT`` of the neighbours carry it by rule and they hold at least ``MIN_SHARE``
 of the neighbours' similarity. Only rule tags vote, so an inference never feeds another. The
 thresholds were measured by ``python -m benchmarks.eval_tags`` (leave-one-out on rule-tagged
@@ -36,7 +36,7 @@ def votes(
 ) -> list[tuple[str, int, float]]:
     """``(tag, support, share)`` for every tag among one paper's neighbours, in tag order.
 
-    ``neighbour_rows``/``neighbour_scores`` are one row of :class:`~generator.enrich.links.Neighbours`
+    ``neighbour_rows``/``neighbour_scores`` are one row of :class:`~generator.enrich.related.Neighbours`
     (-1 past the last neighbour); ``neighbour_tags[j]`` are paper j's rule tags.
     """
     present = neighbour_rows >= 0

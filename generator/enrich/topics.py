@@ -1,7 +1,7 @@
 """Automatic topics: the papers that neither a rule nor their neighbours tag, grouped and named.
 
 Those papers are clustered by k-means (scikit-learn, fixed seed) on their rows of the atlas's
-shared vector space (:class:`generator.enrich.links.Space`), about ``sqrt(n / 2)`` clusters for ``n``
+shared vector space (:class:`generator.enrich.related.Space`), about ``sqrt(n / 2)`` clusters for ``n``
 papers; a cluster of one paper joins the nearest other cluster. Each topic is named by its most
 distinctive terms: the largest weights of the cluster's mean TF-IDF row, whose IDF is the whole
 corpus's, so words common everywhere rank low.
@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 
-from generator.enrich.links import Space
+from generator.enrich.vectors import Space
 from generator.model import Paper
 
 NAME_TERMS = 3

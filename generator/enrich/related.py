@@ -1,29 +1,23 @@
-"""Cross-links between papers: related papers (text similarity) and mentions (names in abstracts).
+"""Related papers: each paper's top-k cosine neighbours in the shared vector space (:mod:`.vectors`).
 
-* related papers are the top-k cosine neighbours of TF-IDF vectors. Up to ``EXACT_LIMIT``
-  papers every pair is scored, a block of rows at a time (never an all-pairs matrix in
-  memory); above it, candidates are searched among LSA vectors (truncated SVD) in the nearest
-  k-means clusters only, so time grows about as n**1.5 and memory linearly. Either way the
-  candidates are ranked by their exact cosine, rounded before ranking, ties to the smaller id,
-  so the result is deterministic and does not depend on blocks or BLAS threads;
-* mentions are found by two Aho-Corasick automata (pyahocorasick) built once over every
-  title: one over folded titles, one over distinctive names such as ``TensorNet``.
+Up to ``EXACT_LIMIT`` papers every pair is scored, a block of rows at a time (never an all-pairs
+matrix in memory); above it, candidates are searched among LSA vectors (truncated SVD) in the
+nearest k-means clusters only, so time grows about as n**1.5 and memory linearly. Either way the
+candidates are ranked by their exact cosine, rounded before ranking, ties to the smaller id, so
+the result is deterministic and does not depend on blocks or BLAS threads.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-import ahocorasick
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from generator.ingest.records import fold_title
+from generator.enrich.vectors import Space, vectorize
 from generator.model import Paper
 
 RELATED_COUNT = 5
@@ -38,10 +32,6 @@ GROUP = 64  # top-k search: columns are scanned in groups of this many, by their
 TIE_MARGIN = 8  # candidates kept beyond k, so that ties around the k-th place resolve by id
 PAIR_CHUNK = 50_000  # paper pairs whose exact score and shared terms are computed at once
 REASON_TERMS = 3
-MIN_FULL_TITLE_WORDS = 3
-MAX_NAME_WORDS = 3
-
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -50,40 +40,6 @@ class Related:
     score: float
     shared_tags: tuple[str, ...]
     shared_terms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Space:
-    """The atlas's paper vectors, computed once per build: one L2-normalized TF-IDF row per paper
-    (in paper order) over ``vocab``. Related papers, inferred tags and automatic topics all read it."""
-
-    matrix: sp.csr_matrix
-    vocab: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.matrix.shape[0])
-
-
-def vectorize(papers: Sequence[Paper]) -> Space:
-    """The shared vector space of ``papers`` (see :class:`Space`)."""
-    if not papers:
-        return Space(sp.csr_matrix((0, 0), dtype=np.float32), np.array([], dtype=object))
-    return Space(*_vectorize(papers))
-
-
-def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:
-    # The title counts twice: it says what the paper is about more densely than the abstract.
-    docs = [f"{p.title}\n{p.title}\n{p.abstract}" for p in papers]
-    vectorizer = TfidfVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS),
-        sublinear_tf=True,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b",
-        max_df=0.5 if len(papers) > 50 else 1.0,
-        dtype=np.float32,
-    )
-    matrix = vectorizer.fit_transform(docs).tocsr()
-    matrix.sort_indices()
-    return matrix, vectorizer.get_feature_names_out()
 
 
 def _ranks(values: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -280,7 +236,8 @@ def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT, space: Space | None
     if len(papers) < 2:
         empty = np.full((len(papers), k), -1, dtype=np.int64)
         return Neighbours(empty, np.zeros((len(papers), k)), np.zeros((0, REASON_TERMS), np.int32), [])
-    tfidf, vocab = (space.matrix, space.vocab) if space is not None else _vectorize(papers)
+    space = space if space is not None else vectorize(papers)
+    tfidf, vocab = space.matrix, space.vocab
     take = k + 1 + TIE_MARGIN
     if len(papers) <= EXACT_LIMIT:
         candidates = _exact_candidates(tfidf, take)
@@ -343,84 +300,3 @@ def _shared_terms(
         chosen = order[keep]
         result[start + pair[chosen], place[keep]] = both.indices[chosen]
     return result
-
-
-# -- mentions ---------------------------------------------------------------------------
-
-
-def distinctive_name(title: str, vocabulary: frozenset[str]) -> str | None:
-    """The short name before a title's colon, if it is distinctive enough to link on.
-
-    ``TensorNet: Cartesian ...`` gives ``TensorNet``; ``Hopular: ...`` gives ``Hopular``
-    (no ordinary lowercase word "hopular" occurs in the corpus); ``Stop Regressing: ...``
-    gives nothing (ordinary words).
-    """
-    head, colon, _ = title.partition(":")
-    head = head.strip()
-    if not colon or not head or len(head) < 3 or len(head.split()) > MAX_NAME_WORDS:
-        return None
-    words = head.split()
-    coined = any(any(ch.isupper() for ch in w[1:]) or any(ch.isdigit() for ch in w) for w in words)
-    unheard = len(words) == 1 and head.lower() not in vocabulary and head.isalpha()
-    return head if coined or unheard else None
-
-
-def _lowercase_vocabulary(papers: Sequence[Paper]) -> frozenset[str]:
-    """Words written in lowercase somewhere in the corpus: ordinary words, not coined names."""
-    words: set[str] = set()
-    for p in papers:
-        words.update(_WORD.findall(p.abstract))
-        words.update(_WORD.findall(p.title))
-    return frozenset(w for w in words if w.islower())  # each distinct word tested once
-
-
-def _folded_padded(text: str) -> str:
-    return f" {fold_title(text)} "
-
-
-def mentions(papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:
-    """For each paper, the ids of the other papers its abstract names, sorted by id."""
-    vocabulary = _lowercase_vocabulary(papers)
-    by_title = ahocorasick.Automaton()
-    by_name = ahocorasick.Automaton()
-    name_owners: dict[str, list[str]] = {}
-    for p in papers:
-        folded = fold_title(p.title)
-        if len(folded.split()) >= MIN_FULL_TITLE_WORDS:
-            key = f" {folded} "
-            owners = by_title.get(key, ()) if by_title.exists(key) else ()
-            by_title.add_word(key, (*owners, p.id))
-        name = distinctive_name(p.title, vocabulary)
-        if name:
-            name_owners.setdefault(name, []).append(p.id)
-    for name, owners in name_owners.items():
-        if len(owners) == 1:  # a name shared by two papers is ambiguous: full titles only
-            by_name.add_word(name, (owners[0], len(name)))
-    found: dict[str, set[str]] = {p.id: set() for p in papers}
-    if len(by_title):
-        by_title.make_automaton()
-        for p in papers:
-            for _, owners in by_title.iter(_folded_padded(p.abstract)):
-                found[p.id].update(o for o in owners if o != p.id)
-    if len(by_name):
-        by_name.make_automaton()
-        for p in papers:
-            text = p.abstract
-            for end, (owner, name_len) in by_name.iter(text):
-                if owner == p.id:
-                    continue
-                begin = end - name_len + 1
-                before = text[begin - 1] if begin > 0 else " "
-                after = text[end + 1] if end + 1 < len(text) else " "
-                if not (before.isalnum() or after.isalnum()):
-                    found[p.id].add(owner)
-    return {pid: tuple(sorted(ids)) for pid, ids in found.items()}
-
-
-def backlinks(outgoing: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """Reverse a link map: who mentions each paper, sorted by id."""
-    incoming: dict[str, list[str]] = {pid: [] for pid in outgoing}
-    for source, targets in outgoing.items():
-        for target in targets:
-            incoming.setdefault(target, []).append(source)
-    return {pid: tuple(sorted(sources)) for pid, sources in incoming.items()}
