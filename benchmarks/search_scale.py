@@ -5,9 +5,9 @@ writes a synthetic corpus of N papers (:func:`benchmarks.synth.write_corpus`), t
 child process measured by :func:`benchmarks.measure.run_measured`:
 
 * loads the corpus alone (the baseline the index builder starts from), and
-* loads it and builds the index (``python -m generator.search.index CORPUS OUT``),
+* loads it and builds the index (``python -m generator.search.writer CORPUS OUT``),
 
-and queries the index with :class:`generator.search.index.IndexReader`, which reads exactly the files
+and queries the index with :class:`generator.search.reader.IndexReader`, which reads exactly the files
 the browser's worker fetches: the manifest, the term shards, the bitmaps of very common words
 and the metadata blocks of the first results. It prints one JSON object per N.
 
@@ -27,7 +27,8 @@ from pathlib import Path
 
 from benchmarks.measure import run_measured
 from benchmarks.synth import write_corpus
-from generator.search.index import STOP_WORDS, IndexReader, tokens
+from generator.search.reader import IndexReader
+from generator.search.tokenizer import STOP_WORDS, tokens
 
 LOAD_ONLY = "; ".join(
     (
@@ -86,7 +87,7 @@ def run(n: int, work: Path, n_queries: int) -> dict[str, object]:
     write_corpus(corpus, n)
     python = sys.executable
     load = run_measured([python, "-c", LOAD_ONLY, str(corpus)]).check("loading the corpus")
-    build = run_measured([python, "-m", "generator.search.index", str(corpus), str(index)]).check("indexing")
+    build = run_measured([python, "-m", "generator.search.writer", str(corpus), str(index)]).check("indexing")
     stats = json.loads(build.stdout)
     n_files, size = disk_bytes(index)
     queries = two_word_queries(corpus, n_queries)

@@ -1,4 +1,4 @@
-"""Search: the sharded index (generator/search.py) and its worker behind Material's search box.
+"""Search: the sharded index (generator/search/) and its worker behind Material's search box.
 
 Unit tests build indexes from small document lists and from the real corpus, and query them with
 ``IndexReader`` (the reference implementation of the worker's query). The ``e2e`` tests build the
@@ -22,17 +22,10 @@ import pytest
 
 from generator.ingest.corpus import load_corpus
 from generator.model import Paper
-from generator.search import index as search
-from generator.search.index import (
-    INDEX_DIR,
-    IndexReader,
-    SearchDoc,
-    build_index,
-    paper_docs,
-    stem,
-    terms,
-    tokens,
-)
+from generator.search import tokenizer
+from generator.search.reader import IndexReader
+from generator.search.tokenizer import BLOCK, INDEX_DIR, stem, terms, tokens
+from generator.search.writer import SearchDoc, build_index, paper_docs
 
 pytest.register_assert_rewrite("tests.browser_support")
 
@@ -148,7 +141,7 @@ def test_shards_partition_the_sorted_vocabulary(tmp_path: Path) -> None:
 
 
 def test_metadata_blocks_hold_every_document_in_order(tmp_path: Path) -> None:
-    docs = [doc(i, f"Title {i}", f"text {i}") for i in range(search.BLOCK * 2 + 3)]
+    docs = [doc(i, f"Title {i}", f"text {i}") for i in range(BLOCK * 2 + 3)]
     stats = build_index(docs, tmp_path)
     assert stats.n_blocks == 3
     rows = [row for j in range(3) for row in json.loads((tmp_path / f"d/{j}.json").read_text())]
@@ -172,7 +165,7 @@ def test_common_terms_use_bitmaps_and_rank_the_same(tmp_path: Path, monkeypatch:
         for i in range(200)
     ]
     build_index(docs, tmp_path / "lists")
-    monkeypatch.setattr(search, "COMMON_MIN_DF", 10)
+    monkeypatch.setattr(tokenizer, "COMMON_MIN_DF", 10)
     stats = build_index(docs, tmp_path / "bitmaps")
     assert stats.n_common >= 2
     bitmap = (tmp_path / "bitmaps" / "b" / "0.bin").read_bytes()
