@@ -183,6 +183,7 @@ def stage_mentions(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     from generator.site.feed import atom_feed
+    from generator.site.outputs import records_json
     from generator.site.render import Renderer
 
     atlas = _atlas_from_state(inputs)
@@ -194,8 +195,8 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
         for doc in renderer.documents():  # what the plugin hands MkDocs (meta apart, no YAML)
             pages += 1
             size += len(doc.markdown)
-        size += len(renderer.records_json())
-        size += len(atom_feed(atlas, "http://127.0.0.1:8000/", "Paper Atlas", 50))
+        size += len(records_json(atlas, renderer.routes))
+        size += len(atom_feed(atlas, renderer.routes, "http://127.0.0.1:8000/", "Paper Atlas", 50))
         return {"pages": pages, "chars": size}
 
     return run
@@ -262,6 +263,7 @@ def profile_stages(inputs: Inputs, top: int) -> str:
     from generator.enrich.taxonomy import load_taxonomy
     from generator.enrich.vectors import vectorize
     from generator.ingest.corpus import ListingCache, load_corpus
+    from generator.site.outputs import records_json
     from generator.site.render import Renderer
 
     out = io.StringIO()
@@ -310,7 +312,7 @@ def profile_stages(inputs: Inputs, top: int) -> str:
         renderer = Renderer(atlas, inputs.templates)
         for _ in renderer.documents():
             pass
-        renderer.records_json()
+        records_json(atlas, renderer.routes)
 
     for name, step in (
         ("parse", parse),

@@ -9,7 +9,6 @@ and finds mentions.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -64,9 +63,9 @@ class Atlas:
     def warnings(self) -> int:
         return count(self.diagnostics, Severity.WARNING)
 
-    def record(self, paper: Paper) -> dict[str, Any]:
-        """The published JSON record of one paper (see README "Record schema")."""
-        data = paper.to_json()
+    def record(self, paper: Paper, url: str) -> dict[str, Any]:
+        """The published JSON record of one paper, whose page is at ``url`` (README "Record schema")."""
+        data = {"id": paper.id, "url": url, **paper.to_json()}
         data["tags"] = list(self.tags.get(paper.id, ()))
         data["inferred_tags"] = [
             {"id": t.tag, "support": t.support, "of": t.of} for t in self.inferred.get(paper.id, ())
@@ -84,22 +83,6 @@ class Atlas:
         data["mentions"] = list(self.mentions.get(paper.id, ()))
         data["mentioned_by"] = list(self.mentioned_by.get(paper.id, ()))
         return data
-
-    def records(self) -> dict[str, Any]:
-        return {"papers": [self.record(p) for p in self.papers]}
-
-    def records_json(self) -> str:
-        """``records()`` as JSON text, one paper per line (json's C encoder; no indentation to pay for)."""
-        return "".join(self.records_json_parts())
-
-    def records_json_parts(self) -> Iterator[str]:
-        """:meth:`records_json` piece by piece, to stream it to a file without holding it whole."""
-        yield '{"papers": ['
-        separator = "\n"
-        for p in self.papers:
-            yield separator + json.dumps(self.record(p), ensure_ascii=False)
-            separator = ",\n"
-        yield "\n]}\n" if self.papers else "]}\n"
 
 
 @dataclass

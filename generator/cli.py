@@ -23,7 +23,8 @@ from generator.report import (
     totals,
     workflow_command,
 )
-from generator.site.outputs import write_atomic
+from generator.site.outputs import records_json, write_atomic
+from generator.site.routes import Routes
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(to_yaml(s, atlas))
         return 0
 
-    text = atlas.records_json()
+    text = records_json(atlas, Routes())
     if args.output:
         write_atomic(args.output, text)
     else:

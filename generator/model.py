@@ -98,7 +98,6 @@ class Collection:
     description: str
     capture_year: int | None
     entry_count: int
-    url: str
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,6 @@ class Paper:
     """A validated, merged paper record. See README "Record schema"."""
 
     id: str
-    url: str
     title: str
     abstract: str
     authors: int | None
@@ -120,7 +118,6 @@ class Paper:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "url": self.url,
             "title": self.title,
             "abstract": self.abstract,
             "authors": self.authors,

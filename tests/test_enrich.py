@@ -23,7 +23,7 @@ NEW_TOPICS = ROOT / "tests" / "fixtures" / "new_topics"
 
 
 def paper(pid: str, title: str, abstract: str = "", source: str = "corpus/a.txt:1") -> Paper:
-    return Paper(pid, f"papers/{pid}/", title, abstract, None, None, None, None, (), ("a",), (source,))
+    return Paper(pid, title, abstract, None, None, None, None, (), ("a",), (source,))
 
 
 def test_a_tag_is_inferred_when_three_of_five_neighbours_carry_it() -> None:

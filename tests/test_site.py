@@ -17,7 +17,10 @@ import pytest
 
 from generator.atlas import build_atlas
 from generator.ingest.corpus import ListingCache
+from generator.site import routes
+from generator.site.outputs import records_json
 from generator.site.render import Renderer
+from generator.site.routes import Routes
 
 from .conftest import FIXTURES, ROOT
 
@@ -28,8 +31,8 @@ GOLDEN = SITE_FIXTURE / "golden"
 def render_fixture(corpus: Path = SITE_FIXTURE / "corpus") -> dict[str, str]:
     atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
     renderer = Renderer(atlas, ROOT / "templates")
-    pages = dict(renderer.pages())
-    pages["papers.json"] = renderer.records_json()
+    pages = {doc.src: doc.text() for doc in renderer.documents()}
+    pages["papers.json"] = records_json(atlas, renderer.routes)
     return pages
 
 
@@ -78,7 +81,7 @@ def test_adding_a_file_keeps_every_url(tmp_path: Path) -> None:
 
 def _ids_and_urls(corpus: Path) -> list[list[str]]:
     atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
-    return [[p.id, p.url] for p in atlas.papers]
+    return [[p.id, Routes().url(routes.paper(p.id))] for p in atlas.papers]
 
 
 def test_corpus_text_never_becomes_markup() -> None:

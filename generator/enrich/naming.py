@@ -97,7 +97,6 @@ def name_collections(
                 description=settings.description or default_description,
                 capture_year=year,
                 entry_count=n,
-                url=f"collections/{cid}/",
             )
         )
     return tuple(collections)

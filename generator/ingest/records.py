@@ -55,10 +55,6 @@ def paper_id(title: str) -> str:
     return f"{slug}-{digest}"
 
 
-def paper_url(pid: str) -> str:
-    return f"papers/{pid}/"
-
-
 def code_urls(abstract: str) -> tuple[str, ...]:
     """Repository URLs named in an abstract, normalised to https and without trailing punctuation."""
     found: list[str] = []
@@ -313,7 +309,6 @@ def merge(copies: list[Dated], collection_order: Mapping[str, int], diagnostics:
             collections.append(d.collection)
     return Paper(
         id=pid,
-        url=paper_url(pid),
         title=title,
         abstract=abstract,
         authors=values["authors"] if isinstance(values["authors"], int) else None,

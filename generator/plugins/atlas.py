@@ -34,11 +34,13 @@ from mkdocs.structure.pages import Page
 from generator.atlas import Atlas, AtlasCache, build_atlas
 from generator.model import Severity
 from generator.parallel import Stream
+from generator.site import routes
 from generator.site.feed import atom_feed
+from generator.site.outputs import record_lines
 from generator.site.render import Document, Renderer
+from generator.site.routes import Routes
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
-RECORDS = "papers.json"
 
 # Corpus problems are the corpus's, not the site's: ``mkdocs build --strict`` counts WARNING records
 # that reach the ``mkdocs`` logger (a CountHandler on it), and these never reach it
@@ -107,13 +109,13 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         # converts the ones before (generator.parallel; without it, each is rendered when read).
         renderer = self.renderer
         self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
-        files.append(self._records_file(config, atlas))
+        files.append(self._records_file(config, atlas, renderer.routes))
         site_url = config.site_url or ""
         files.append(
             File.generated(
                 config,
-                "feed.xml",
-                content=atom_feed(atlas, site_url, config.site_name, self.config.feed_size),
+                routes.FEED,
+                content=atom_feed(atlas, renderer.routes, site_url, config.site_name, self.config.feed_size),
             )
         )
         log.info(
@@ -181,17 +183,17 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.stream = None
         self.ahead = {}
 
-    def _records_file(self, config: MkDocsConfig, atlas: Atlas) -> File:
+    def _records_file(self, config: MkDocsConfig, atlas: Atlas, site: Routes) -> File:
         """``papers.json``, streamed straight into the site folder (a few hundred MB at 100k papers:
         never held as one string). MkDocs lets a plugin write there: a generated file whose source
         is its own destination is not copied."""
-        destination = Path(config.site_dir) / RECORDS
+        destination = Path(config.site_dir) / routes.RECORDS
         destination.parent.mkdir(parents=True, exist_ok=True)
-        partial = destination.with_name(f".{RECORDS}.partial")
+        partial = destination.with_name(f".{routes.RECORDS}.partial")
         with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(atlas.records_json_parts())
+            handle.writelines(record_lines(atlas, site))
         os.replace(partial, destination)
-        return File.generated(config, RECORDS, abs_src_path=str(destination))
+        return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         strict = self.config.corpus_problems in ("strict", "warning")

@@ -19,6 +19,8 @@ from mkdocs.utils.templates import TemplateContext
 
 from generator.search.tokenizer import INDEX_DIR
 from generator.search.writer import SearchDoc, build_index, page_text, paper_docs, snippet
+from generator.site import routes
+from generator.site.routes import Routes
 
 log = logging.getLogger("mkdocs.plugins.atlas_search")
 
@@ -85,7 +87,7 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
         """Pages other than papers are indexed by title (hand-written ones by their text too)."""
         if self.paper_srcs is None:
             atlas = self._atlas(config)
-            self.paper_srcs = frozenset(f"papers/{p.id}.md" for p in atlas.papers) if atlas else frozenset()
+            self.paper_srcs = frozenset(routes.paper(p.id) for p in atlas.papers) if atlas else frozenset()
         if page.file.src_uri in self.paper_srcs:
             return
         title = html.unescape(str(page.meta.get("title") or page.title or ""))  # MkDocs gives it as HTML
@@ -105,7 +107,7 @@ class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):
             names = {
                 pid: tuple(by_id[t].name for t in tags if t in by_id) for pid, tags in atlas.tags.items()
             }
-            docs.extend(paper_docs(atlas.papers, names))
+            docs.extend(paper_docs(atlas.papers, names, Routes(config.use_directory_urls)))
         docs.extend(self.pages[url] for url in sorted(self.pages))
         stats = build_index(docs, Path(config.site_dir) / INDEX_DIR)
         log.info(

@@ -38,6 +38,8 @@ from generator.search.tokenizer import (
     common_df,
     stem,
 )
+from generator.site import routes
+from generator.site.routes import Routes
 
 SHARD_BYTES = 32 * 1024  # target size of a term shard
 TITLE_WEIGHT = 4.0
@@ -98,15 +100,19 @@ def _neg_date(published: str | None) -> tuple[int, str]:
 
 
 def paper_docs(
-    papers: Iterable[Paper], tag_names: dict[str, tuple[str, ...]] | None = None
+    papers: Iterable[Paper],
+    tag_names: dict[str, tuple[str, ...]] | None = None,
+    site: Routes | None = None,
 ) -> Iterator[SearchDoc]:
-    """One document per paper, in :func:`paper_order`; its tags' names are indexed with the abstract."""
+    """One document per paper, in :func:`paper_order`; its tags' names are indexed with the abstract.
+    Its location is the paper page's URL (``site``: the site's routes; directory URLs by default)."""
+    site = site or Routes()
     for p in paper_order(papers):
         text = p.abstract
         names = (tag_names or {}).get(p.id, ())
         if names:
             text = text + "\n" + " ".join(names)
-        yield SearchDoc(p.url, plain(p.title), text, snippet(p.abstract))
+        yield SearchDoc(site.url(routes.paper(p.id)), plain(p.title), text, snippet(p.abstract))
 
 
 # -- building --------------------------------------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.atlas import Atlas
+from generator.site import routes
+from generator.site.routes import Routes
 from generator.site.views import newest_first
 
 _EPOCH = "1970-01-01"
 
 
-def atom_feed(atlas: Atlas, site_url: str, site_name: str, size: int) -> str:
+def atom_feed(atlas: Atlas, site: Routes, site_url: str, site_name: str, size: int) -> str:
     base = site_url if site_url.endswith("/") else site_url + "/"
     papers = newest_first(p for p in atlas.papers if p.published)[:size]
     updated = papers[0].published if papers else _EPOCH
@@ -24,7 +26,7 @@ def atom_feed(atlas: Atlas, site_url: str, site_name: str, size: int) -> str:
         f"  <updated>{updated}T00:00:00Z</updated>",
     ]
     for p in papers:
-        url = base + p.url
+        url = base + site.url(routes.paper(p.id))
         author = p.organization.name if p.organization else "Paper Atlas"
         lines += [
             "  <entry>",

@@ -1,10 +1,31 @@
-"""File output: every write is atomic (temporary file, then rename)."""
+"""Whole-site outputs that are not pages: ``papers.json``; and atomic file writes."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from generator.atlas import Atlas
+from generator.site import routes
+from generator.site.routes import Routes
+
+
+def record_lines(atlas: Atlas, site: Routes) -> Iterator[str]:
+    """``{"papers": [...]}`` (README "Record schema") piece by piece, one paper a line (json's C
+    encoder; no indentation to pay for), so it can be streamed to a file without holding it whole."""
+    yield '{"papers": ['
+    separator = "\n"
+    for p in atlas.papers:
+        yield separator + json.dumps(atlas.record(p, site.url(routes.paper(p.id))), ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]}\n" if atlas.papers else "]}\n"
+
+
+def records_json(atlas: Atlas, site: Routes) -> str:
+    return "".join(record_lines(atlas, site))
 
 
 def write_atomic(path: Path, text: str) -> None:

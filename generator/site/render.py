@@ -27,16 +27,9 @@ from markupsafe import Markup
 
 from generator.atlas import Atlas
 from generator.site.escape import attribute, markdown_text, url_path
-from generator.site.views import (
-    SiteViews,
-    citation_date,
-    collection_src,
-    paper_src,
-    tag_src,
-    topic_src,
-    url_link,
-    year_src,
-)
+from generator.site import routes
+from generator.site.routes import Routes
+from generator.site.views import SiteViews, citation_date
 
 
 def _finalize(value: object) -> Markup:
@@ -67,13 +60,13 @@ def html_attribute(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def make_environment(template_dir: Path, directory_urls: bool = True) -> jinja2.Environment:
+def make_environment(template_dir: Path) -> jinja2.Environment:
     """The Jinja2 environment of the page templates.
 
     Filters for raw HTML in a page (Python-Markdown passes an HTML block through untouched; it is
-    much cheaper than Markdown for long lists): ``h`` escapes text for HTML; ``page_url(src)``
-    turns a Markdown link of the page ``src`` into the URL MkDocs would have written (MkDocs does
-    not rewrite links in raw HTML); ``href`` makes an external URL safe in an attribute.
+    much cheaper than Markdown for long lists): ``h`` escapes text for HTML; ``attr`` escapes an
+    attribute value (internal links come ready from :mod:`generator.site.routes`); ``href`` makes
+    an external URL safe in an attribute.
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
@@ -88,7 +81,6 @@ def make_environment(template_dir: Path, directory_urls: bool = True) -> jinja2.
     )
     env.filters["url"] = _url
     env.filters["h"] = html_text
-    env.filters["page_url"] = lambda href, src: Markup(html_attribute(url_link(src, href, directory_urls)))
     env.filters["attr"] = lambda value: Markup(html_attribute(str(value)))
     env.filters["href"] = lambda value: Markup(html_attribute(url_path(value)))
     return env
@@ -121,8 +113,10 @@ class Document:
 class Renderer:
     def __init__(self, atlas: Atlas, template_dir: Path, directory_urls: bool = True) -> None:
         self.atlas = atlas
-        self.views = SiteViews(atlas)
-        self.env = make_environment(template_dir, directory_urls)
+        self.routes = Routes(directory_urls)
+        self.views = SiteViews(atlas, self.routes)
+        self.env = make_environment(template_dir)
+        self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
 
     def _render(self, template: str, **context: Any) -> str:
@@ -130,11 +124,6 @@ class Renderer:
         if compiled is None:  # looked up once: get_template would stat the file on every page
             compiled = self._templates[template] = self.env.get_template(template)
         return compiled.render(**context)
-
-    def pages(self) -> Iterator[tuple[str, str]]:
-        """Every generated Markdown page as (source path, content), in a stable order."""
-        for doc in self.documents():
-            yield doc.src, doc.text()
 
     def documents(self) -> Iterator[Document]:
         """Every generated page, its meta apart (the MkDocs plugin hands it over without YAML)."""
@@ -145,15 +134,15 @@ class Renderer:
         """The source path of every generated page, in a stable order, without rendering any."""
         atlas = self.atlas
         return [
-            "index.md",
-            *(paper_src(p.id) for p in atlas.papers),
-            "tags/index.md",
-            *(tag_src(t.id) for t in atlas.taxonomy.tags),
-            *(topic_src(t.id) for t in atlas.topics),
-            "collections/index.md",
-            *(collection_src(c.id) for c in atlas.collections),
-            "timeline/index.md",
-            *(year_src(year) for year in self.views.years()),
+            routes.HOME,
+            *(routes.paper(p.id) for p in atlas.papers),
+            routes.TAGS,
+            *(routes.tag(t.id) for t in atlas.taxonomy.tags),
+            *(routes.topic(t.id) for t in atlas.topics),
+            routes.COLLECTIONS,
+            *(routes.collection(c.id) for c in atlas.collections),
+            routes.TIMELINE,
+            *(routes.year(year) for year in self.views.years()),
         ]
 
     def document(self, src: str) -> Document:
@@ -161,32 +150,28 @@ class Renderer:
         v = self.views
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
-        if src == "index.md":
+        if src == routes.HOME:
             return Document(src, self._render("home.md.j2", page=v.home_page()))
         if folder == "papers":
             return self.paper_document(key)
-        if src == "tags/index.md":
+        if src == routes.TAGS:
             return Document(src, self._render("tags.md.j2", page=v.tags_overview()))
         if folder == "tags":
             return Document(src, self._render("tag.md.j2", page=v.tag_page(v.tag_by_id[key])))
         if folder == "topics":
             return Document(src, self._render("topic.md.j2", page=v.topic_page(v.topic_by_id[key])))
-        if src == "collections/index.md":
+        if src == routes.COLLECTIONS:
             links = v.collection_links(src)
             pairs = list(zip(self.atlas.collections, links, strict=True))
             return Document(src, self._render("collections.md.j2", collections=pairs))
         if folder == "collections":
             collection = v.collection_by_id[key]
             return Document(src, self._render("collection.md.j2", page=v.collection_page(collection)))
-        if src == "timeline/index.md":
+        if src == routes.TIMELINE:
             return Document(src, self._render("timeline.md.j2", years=v.year_summaries(src)))
         if folder == "timeline":
             return Document(src, self._render("year.md.j2", page=v.year_page(key, v.years()[key])))
         raise KeyError(src)
-
-    def paper(self, pid: str) -> tuple[str, str]:
-        doc = self.paper_document(pid)
-        return doc.src, doc.text()
 
     def paper_document(self, pid: str) -> Document:
         page = self.views.paper_page(self.views.by_id[pid])
@@ -201,6 +186,3 @@ class Renderer:
         if date:
             meta["paper"]["citation_publication_date"] = date
         return Document(page.src, self._render("paper.md.j2", page=page), meta)
-
-    def records_json(self) -> str:
-        return self.atlas.records_json()

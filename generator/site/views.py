@@ -1,14 +1,13 @@
 """View objects: what each page shows, already sorted, resolved and linked.
 
-Templates only present these. Every link is relative to the page that holds it and
-points at a Markdown source, so MkDocs validates it and rewrites it for the built site.
+Templates only present these. Every link between pages comes from :mod:`generator.site.routes`:
+a :class:`Link` gives both forms (``md`` for a Markdown link, which MkDocs validates and rewrites;
+``href`` for raw HTML), and items that only raw HTML shows carry their ``href`` ready.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from generator.site.escape import first_sentence, query
 from generator.model import Collection, Paper
 from generator.enrich.taxonomy import Tag
 from generator.enrich.topics import Topic
+from generator.site import routes
+from generator.site.routes import Routes
 
 NEWEST_COUNT = 10
 TOP_UPVOTED_COUNT = 10
@@ -26,118 +27,6 @@ COOCCURRING_COUNT = 6
 MONTH_NAMES = (
     "January February March April May June July August September October November December"
 ).split()
-
-
-def paper_src(pid: str) -> str:
-    return f"papers/{pid}.md"
-
-
-def tag_src(tag_id: str) -> str:
-    return f"tags/{tag_id}.md"
-
-
-def collection_src(cid: str) -> str:
-    return f"collections/{cid}.md"
-
-
-def topic_src(topic_id: str) -> str:
-    return f"topics/{topic_id}.md"
-
-
-def year_src(year: str) -> str:
-    return f"timeline/{year}.md"
-
-
-def link(from_src: str, to_src: str) -> str:
-    """A relative link from one Markdown source to another (``posixpath.relpath``, memoized per folder)."""
-    to_dir, _, name = to_src.rpartition("/")
-    up = _relative_dir(from_src.rpartition("/")[0], to_dir)
-    return name if up == "." else f"{up}/{name}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _relative_dir(from_dir: str, to_dir: str) -> str:
-    return posixpath.relpath(to_dir or ".", from_dir or ".")
-
-
-def page_url(src: str, directory_urls: bool = True) -> str:
-    """The site URL MkDocs gives the page built from ``src`` (as ``File.url``)."""
-    stem = src[:-3] if src.endswith(".md") else src
-    if not directory_urls:
-        return stem + ".html"
-    if stem == "index":
-        return "./"
-    if stem.endswith("/index"):
-        return stem[:-5]
-    return stem + "/"
-
-
-def url_link(from_src: str, md_href: str, directory_urls: bool = True) -> str:
-    """What MkDocs makes of the Markdown link ``md_href`` (relative to the source ``from_src``):
-    the target page's URL relative to the linking page's URL. Absolute URLs are left alone.
-
-    For links in raw HTML, which MkDocs neither rewrites nor validates.
-    """
-    if "://" in md_href or md_href.startswith(("#", "mailto:")):
-        return md_href
-    path, hash_, fragment = md_href.partition("#")
-    anchor = hash_ + fragment
-    rest, ups = path, 0
-    while rest.startswith("../"):
-        rest, ups = rest[3:], ups + 1
-    if (
-        not rest.endswith(".md")
-        or rest.startswith(("./", "../"))
-        or "/./" in rest
-        or "/../" in rest
-        or ups > from_src.count("/")
-    ):  # not the normalized relative path that views.link writes: the general way
-        return _url_link_exact(from_src, path, directory_urls) + anchor
-    if not directory_urls:  # every page is a file where its source is: only the suffix changes
-        return path[:-3] + ".html" + anchor
-    target = path[:-8] if path.endswith("index.md") and path[-9:-8] in ("", "/") else path[:-3] + "/"
-    if from_src == "index.md" or from_src.endswith("/index.md"):
-        return (target or "./") + anchor  # the page's URL is its source's folder
-    # Any other page's URL is one folder deeper than its source (a/b.md -> a/b/).
-    own = from_src.rpartition("/")[2][:-3]
-    if ups == 0 and (path == own + ".md" or path.startswith(own + "/")):  # itself, or its own folder
-        return _url_link_exact(from_src, path, directory_urls) + anchor
-    return "../" + target + anchor
-
-
-def _url_link_exact(from_src: str, path: str, directory_urls: bool) -> str:
-    to_dir, _, name = path.rpartition("/")
-    from_dir = from_src.rpartition("/")[0]
-    target = _target_dir(from_dir, to_dir)
-    target_src = f"{target}/{name}" if target else name
-    return _relative_url(page_url(target_src, directory_urls), page_url(from_src, directory_urls))
-
-
-@functools.lru_cache(maxsize=4096)
-def _target_dir(from_dir: str, to_dir: str) -> str:
-    joined = posixpath.normpath(posixpath.join(from_dir, to_dir)) if to_dir else from_dir
-    return "" if joined == "." else joined
-
-
-def _url_parts(url: str) -> list[str]:
-    path = posixpath.normpath("/" + url)[1:]
-    return path.split("/") if path else []
-
-
-def _relative_url(url: str, other: str) -> str:
-    """``mkdocs.utils.get_relative_url``: ``url`` relative to the page URL ``other``."""
-    dirname, _, basename = other.rpartition("/")
-    if "." in basename:
-        other = dirname
-    other_parts = _url_parts(other)
-    dest_parts = _url_parts(url)
-    common = 0
-    for a, b in zip(other_parts, dest_parts, strict=False):
-        if a != b:
-            break
-        common += 1
-    relative = "/".join([".."] * (len(other_parts) - common) + dest_parts[common:]) or "."
-    return relative + "/" if url.endswith("/") else relative
 
 
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:
@@ -150,6 +39,27 @@ def newest_first(papers: Iterable[Paper]) -> list[Paper]:
 
 @dataclass(frozen=True)
 class Link:
+    """A link from the page ``frm`` to the page ``to`` (source paths), in either form on demand."""
+
+    text: str
+    frm: str
+    to: str
+    routes: Routes
+    anchor: str = ""
+
+    @property
+    def href(self) -> str:
+        """The target's URL relative to this page's: for raw HTML."""
+        return self.routes.href(self.frm, self.to, self.anchor)
+
+    @property
+    def md(self) -> str:
+        """A Markdown link to the target's source: MkDocs validates and rewrites it."""
+        return self.routes.md(self.frm, self.to, self.anchor)
+
+
+@dataclass(frozen=True)
+class External:
     text: str
     href: str
 
@@ -190,7 +100,7 @@ class PaperPage:
     tags: tuple[Chip, ...]
     code: tuple[str, ...]
     collections: tuple[Link, ...]
-    elsewhere: tuple[Link, ...]
+    elsewhere: tuple[External, ...]
     related: tuple[RelatedItem, ...]
     mentions: tuple[Link, ...]
     mentioned_by: tuple[Link, ...]
@@ -201,7 +111,7 @@ class PaperPage:
 @dataclass(frozen=True)
 class TagSummary:
     tag: Tag
-    href: str
+    link: Link
     count: int
     inferred: int
     children: tuple[TagSummary, ...]
@@ -260,7 +170,7 @@ class YearPage:
 @dataclass(frozen=True)
 class YearSummary:
     year: str
-    href: str
+    link: Link
     count: int
     months: tuple[tuple[Link, int], ...]
 
@@ -295,8 +205,9 @@ def byline(p: Paper) -> str | None:
 class SiteViews:
     """Builds every page's view from one :class:`Atlas`."""
 
-    def __init__(self, atlas: Atlas) -> None:
+    def __init__(self, atlas: Atlas, routes: Routes) -> None:
         self.atlas = atlas
+        self.routes = routes
         self.by_id = {p.id: p for p in atlas.papers}
         self.tag_by_id = atlas.taxonomy.by_id
         self.collection_by_id = {c.id: c for c in atlas.collections}
@@ -319,16 +230,16 @@ class SiteViews:
         line = self._bylines.get(p.id, "")
         if line == "":  # a paper is listed on several pages: its byline is built once
             line = self._bylines[p.id] = byline(p)
-        return PaperItem(p.title, link(from_src, paper_src(p.id)), p.published, p.upvotes, line)
+        return PaperItem(p.title, self.routes.href(from_src, routes.paper(p.id)), p.published, p.upvotes, line)
 
     def items(self, papers: Iterable[Paper], from_src: str) -> tuple[PaperItem, ...]:
         return tuple(self.item(p, from_src) for p in papers)
 
     def tag_link(self, tag_id: str, from_src: str) -> Link:
-        return Link(self.tag_by_id[tag_id].name, link(from_src, tag_src(tag_id)))
+        return Link(self.tag_by_id[tag_id].name, from_src, routes.tag(tag_id), self.routes)
 
     def topic_link(self, topic: Topic, from_src: str) -> Link:
-        return Link(topic.name, link(from_src, topic_src(topic.id)))
+        return Link(topic.name, from_src, routes.topic(topic.id), self.routes)
 
     def chips(self, p: Paper, src: str) -> tuple[Chip, ...]:
         """Rule tags, then inferred tags, then the automatic topic, each marked as what it is."""
@@ -351,12 +262,12 @@ class SiteViews:
     # -- paper pages ---------------------------------------------------------------------
 
     def paper_page(self, p: Paper) -> PaperPage:
-        src = paper_src(p.id)
+        src = routes.paper(p.id)
         tags = self.atlas.tags.get(p.id, ())
         related = tuple(
             RelatedItem(
                 self.by_id[r.id].title,
-                link(src, paper_src(r.id)),
+                self.routes.href(src, routes.paper(r.id)),
                 _reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms),
             )
             for r in self.atlas.related.get(p.id, ())
@@ -368,7 +279,7 @@ class SiteViews:
             tags=self.chips(p, src),
             code=p.code_urls,
             collections=tuple(
-                Link(self.collection_by_id[c].name, link(src, collection_src(c))) for c in p.collections
+                Link(self.collection_by_id[c].name, src, routes.collection(c), self.routes) for c in p.collections
             ),
             elsewhere=elsewhere(p.title),
             related=related,
@@ -379,7 +290,7 @@ class SiteViews:
         )
 
     def _paper_link(self, pid: str, from_src: str) -> Link:
-        return Link(self.by_id[pid].title, link(from_src, paper_src(pid)))
+        return Link(self.by_id[pid].title, from_src, routes.paper(pid), self.routes)
 
     # -- tags ----------------------------------------------------------------------------
 
@@ -389,7 +300,7 @@ class SiteViews:
         def summary(tag: Tag) -> TagSummary:
             return TagSummary(
                 tag,
-                link(from_src, tag_src(tag.id)),
+                Link(tag.name, from_src, routes.tag(tag.id), self.routes),
                 len(self.tag_members[tag.id]),
                 len(self.inferred_members[tag.id]),
                 tuple(summary(child) for child in taxonomy.children(tag.id)),
@@ -398,18 +309,18 @@ class SiteViews:
         return tuple(summary(root) for root in taxonomy.roots())
 
     def tags_overview(self) -> TagsOverview:
-        src = "tags/index.md"
+        src = routes.TAGS
         topics = sorted(self.atlas.topics, key=lambda t: (-len(t.papers), t.name.casefold(), t.id))
         return TagsOverview(
             src, self.tag_summaries(src), tuple((self.topic_link(t, src), len(t.papers)) for t in topics)
         )
 
     def topic_page(self, topic: Topic) -> TopicPage:
-        src = topic_src(topic.id)
+        src = routes.topic(topic.id)
         return TopicPage(src, topic, self.items(newest_first(self.by_id[pid] for pid in topic.papers), src))
 
     def tag_page(self, tag: Tag) -> TagPage:
-        src = tag_src(tag.id)
+        src = routes.tag(tag.id)
         papers = self.tag_members[tag.id]
         dates = sorted(p.published for p in papers if p.published)
         co: Counter[str] = Counter()
@@ -432,7 +343,7 @@ class SiteViews:
     # -- collections and timeline ----------------------------------------------------------
 
     def collection_page(self, c: Collection) -> CollectionPage:
-        src = collection_src(c.id)
+        src = routes.collection(c.id)
         if self._collection_members is None:  # one pass over the papers for every collection
             members: dict[str, list[Paper]] = {}
             for p in self.atlas.papers:
@@ -443,7 +354,7 @@ class SiteViews:
         return CollectionPage(src, c, self.items(newest_first(papers), src))
 
     def collection_links(self, from_src: str) -> tuple[Link, ...]:
-        return tuple(Link(c.name, link(from_src, collection_src(c.id))) for c in self.atlas.collections)
+        return tuple(Link(c.name, from_src, routes.collection(c.id), self.routes) for c in self.atlas.collections)
 
     def years(self) -> dict[str, list[Paper]]:
         if self._years is None:
@@ -454,7 +365,7 @@ class SiteViews:
         return self._years
 
     def year_page(self, year: str, papers: Sequence[Paper]) -> YearPage:
-        src = year_src(year)
+        src = routes.year(year)
         groups: dict[str, list[Paper]] = {}
         for p in newest_first(papers):
             groups.setdefault(p.published[5:7] if p.published else "", []).append(p)
@@ -474,14 +385,14 @@ class SiteViews:
             self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True
         ):
             months = Counter(p.published[5:7] for p in papers if p.published)
-            href = link(from_src, year_src(year))
+            page = routes.year(year)
             out.append(
                 YearSummary(
                     year,
-                    href,
+                    Link(year, from_src, page, self.routes),
                     len(papers),
                     tuple(
-                        (Link(MONTH_NAMES[int(m) - 1], f"{href}#{_month_anchor(year, m)}"), n)
+                        (Link(MONTH_NAMES[int(m) - 1], from_src, page, self.routes, _month_anchor(year, m)), n)
                         for m, n in sorted(months.items(), reverse=True)
                     ),
                 )
@@ -491,7 +402,7 @@ class SiteViews:
     # -- home -------------------------------------------------------------------------------
 
     def home_page(self) -> HomePage:
-        src = "index.md"
+        src = routes.HOME
         papers = self.atlas.papers
         dates = sorted(p.published for p in papers if p.published)
         upvoted = sorted(
@@ -527,13 +438,13 @@ def _reason(tags: Sequence[str], terms: Sequence[str]) -> str:
     return "; ".join(parts) or "similar wording"
 
 
-def elsewhere(title: str) -> tuple[Link, ...]:
+def elsewhere(title: str) -> tuple[External, ...]:
     q = query(title)
     return (
-        Link("arXiv", f"https://arxiv.org/search/?query={q}&searchtype=title"),
-        Link("Hugging Face", f"https://huggingface.co/papers?q={q}"),
-        Link("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
-        Link("Google Scholar", f"https://scholar.google.com/scholar?q={q}"),
+        External("arXiv", f"https://arxiv.org/search/?query={q}&searchtype=title"),
+        External("Hugging Face", f"https://huggingface.co/papers?q={q}"),
+        External("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
+        External("Google Scholar", f"https://scholar.google.com/scholar?q={q}"),
     )
 
 

@@ -1,0 +1,114 @@
+"""Where every generated page lives: its source path, its URL, and the links between pages.
+
+The one place that spells page paths. A page is known by its Markdown source path (``papers/<id>.md``,
+``tags/<tag>.md``...), as MkDocs knows it; :meth:`Routes.url` is the URL MkDocs gives it
+(``File.url``, honouring ``use_directory_urls``), and a link from one page to another is written
+either as a Markdown link to the source (:meth:`Routes.md`: MkDocs validates and rewrites it) or,
+inside raw HTML that MkDocs never touches, as the final relative URL (:meth:`Routes.href`: what
+MkDocs' ``get_relative_url`` gives between the two pages' URLs). Both refuse a target that is not
+a page of the site, so a broken generated link fails the build.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+
+HOME = "index.md"
+TAGS = "tags/index.md"
+COLLECTIONS = "collections/index.md"
+TIMELINE = "timeline/index.md"
+RECORDS = "papers.json"
+FEED = "feed.xml"
+
+
+def paper(pid: str) -> str:
+    return f"papers/{pid}.md"
+
+
+def tag(tag_id: str) -> str:
+    return f"tags/{tag_id}.md"
+
+
+def topic(topic_id: str) -> str:
+    return f"topics/{topic_id}.md"
+
+
+def collection(cid: str) -> str:
+    return f"collections/{cid}.md"
+
+
+def year(name: str) -> str:
+    return f"timeline/{name}.md"
+
+
+class UnknownPage(ValueError):
+    """A generated link points at a page the site does not have."""
+
+
+class Routes:
+    """URLs and links between the pages in ``pages`` (source paths), as MkDocs builds them."""
+
+    def __init__(self, directory_urls: bool = True, pages: frozenset[str] | None = None) -> None:
+        self.directory_urls = directory_urls
+        self.pages = pages  # None: any source (used before the page list exists, and in tests)
+        self._urls: dict[str, str] = {}
+
+    def _check(self, src: str) -> None:
+        if self.pages is not None and src not in self.pages:
+            raise UnknownPage(f"a generated link points at {src}, which is not a page of this site")
+
+    def url(self, src: str) -> str:
+        """The site-relative URL of the page built from ``src`` (MkDocs' ``File.url``)."""
+        found = self._urls.get(src)
+        if found is None:
+            stem = src[:-3] if src.endswith(".md") else src
+            if not self.directory_urls:
+                found = stem + ".html"
+            elif stem == "index":
+                found = "./"
+            elif stem.endswith("/index"):
+                found = stem[:-5]
+            else:
+                found = stem + "/"
+            self._urls[src] = found
+        return found
+
+    def href(self, from_src: str, to_src: str, anchor: str = "") -> str:
+        """The URL of ``to_src`` relative to the page built from ``from_src``, for raw HTML."""
+        self._check(to_src)
+        link = relative_url(self.url(to_src), self.url(from_src))
+        return f"{link}#{anchor}" if anchor else link
+
+    def md(self, from_src: str, to_src: str, anchor: str = "") -> str:
+        """A Markdown link from the source ``from_src`` to the source ``to_src`` (MkDocs rewrites it)."""
+        self._check(to_src)
+        to_dir, _, name = to_src.rpartition("/")
+        up = _relative_dir(from_src.rpartition("/")[0], to_dir)
+        link = name if up == "." else f"{up}/{name}"
+        return f"{link}#{anchor}" if anchor else link
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_dir(from_dir: str, to_dir: str) -> str:
+    return posixpath.relpath(to_dir or ".", from_dir or ".")
+
+
+def _parts(path: str) -> list[str]:
+    return [part for part in path.split("/") if part and part != "."]
+
+
+def relative_url(url: str, other: str) -> str:
+    """``url`` relative to the page URL ``other``: MkDocs' ``get_relative_url`` for the URLs it writes
+    (no ``..`` inside them), without its ``posixpath`` round trips."""
+    head, _, base = other.rpartition("/")
+    if other != "." and "." in base:  # a file URL (use_directory_urls: false): its folder
+        other = head
+    here, there = _parts(other), _parts(url)
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    relative = "/".join([".."] * (len(here) - common) + there[common:]) or "."
+    return relative + "/" if url.endswith("/") else relative
