@@ -14,6 +14,7 @@ from generator.ingest.changes import changes_since
 from generator.model import Diagnostic, Severity
 from generator.report import (
     FAIL_ON,
+    REPEATS_SHOWN,
     annotation_order,
     changes_line,
     failing,
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors, no info lines")
+    check.add_argument(
+        "--all",
+        action="store_true",
+        help=f"every problem (by default, after {REPEATS_SHOWN} of a kind the rest are counted on one line)",
+    )
     check.add_argument(
         "--format",
         choices=("text", "github"),
@@ -113,7 +119,7 @@ def _check(args: argparse.Namespace, atlas: Atlas) -> int:
         if note:
             print(note)
     else:
-        for line in text_lines(atlas.diagnostics, args.quiet):
+        for line in text_lines(atlas.diagnostics, args.quiet, None if args.all else REPEATS_SHOWN):
             print(line)
     print(totals(atlas))
     if changes is not None:

@@ -5,7 +5,8 @@ in memory, so a forked child can compute them on the other core: related papers 
 process tags papers and finds mentions (:func:`call_in_background`), and the pages' Markdown
 while MkDocs converts the previous ones (:class:`Stream`). Results come back pickled through a
 pipe. Wherever a fork is not available, or the child fails, the caller computes the same thing
-itself: the output never depends on it.
+itself: the output never depends on it. A failure of the child is logged with its traceback
+(:func:`generator.report.problem_logger`): it costs time, and it may be a bug.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar, cast
+
+from generator.report import problem_logger
 
 T = TypeVar("T")
 
@@ -54,12 +58,15 @@ def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
     def wait() -> T:
         try:
             status, result = receive.recv()
-        except (EOFError, OSError):
-            status, result = "failed", None
+        except (EOFError, OSError) as exc:
+            status, result = "failed", f"the helper process ended without an answer ({exc!r})"
         finally:
             receive.close()
             process.join()
-        return cast(T, result) if status == "ok" else work()
+        if status == "ok":
+            return cast(T, result)
+        _fallback(work, result)
+        return work()
 
     return wait
 
@@ -67,8 +74,8 @@ def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
 def _call(work: Callable[[], Any], send: Connection) -> None:
     try:
         result = ("ok", work())
-    except BaseException as exc:  # the parent redoes the work and sees any error itself
-        result = ("failed", repr(exc))
+    except BaseException:  # the parent logs it and redoes the work (and sees any error itself)
+        result = ("failed", traceback.format_exc())
     try:
         send.send(result)
     finally:
@@ -84,6 +91,7 @@ class Stream(Generic[T]):
     """
 
     def __init__(self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32) -> None:
+        self._produce = produce
         self._receive: Connection | None = None
         self._process: Any = None
         if available(size):
@@ -100,8 +108,10 @@ class Stream(Generic[T]):
             return None
         try:
             batch = self._receive.recv()
-        except (EOFError, OSError):
-            batch = None
+        except (EOFError, OSError) as exc:
+            batch = f"the helper process ended without an answer ({exc!r})"
+        if isinstance(batch, str):  # a failure: its traceback
+            _fallback(self._produce, batch)
         if not isinstance(batch, list):  # the end, or a failure
             self.close()
             return None
@@ -132,8 +142,15 @@ def _stream(produce: Callable[[], Iterable[Any]], batch: int, send: Connection) 
         send.send(None)
     except (BrokenPipeError, OSError):  # the parent stopped listening
         pass
-    except BaseException:  # the parent makes the remaining items itself
+    except BaseException:  # the parent logs it and makes the remaining items itself
         with contextlib.suppress(OSError):
-            send.send(None)
+            send.send(traceback.format_exc())
     finally:
         send.close()
+
+
+def _fallback(work: object, reason: object) -> None:
+    name = getattr(work, "__qualname__", repr(work))
+    problem_logger().warning(
+        "paper-atlas: the helper process failed; this process does its work (%s) itself.\n%s", name, reason
+    )

@@ -1,13 +1,17 @@
-"""Where a maintainer sees corpus problems: GitHub workflow commands (annotations) and the job summary.
+"""The one reporter: how problems are written and where a maintainer sees them.
 
-Both are pure functions of the atlas (and, when asked, of what changed since a git revision:
-:mod:`generator.ingest.changes`); ``python -m generator check`` prints and writes what they return.
-Corpus text is data here too: escaped for workflow commands as GitHub's toolkit escapes it,
-and for Markdown in the summary.
+Every stage collects :class:`~generator.model.Diagnostic` values; this module formats them
+(``path:line: severity: message``), collapses repeats (after ``REPEATS_SHOWN`` of one kind, one line
+says how many more), and writes them as text (``python -m generator check``, the MkDocs log), as
+GitHub workflow commands (annotations) and as the job summary. Problems that have no corpus place
+(a helper process that failed) go through :func:`problem_logger` too. Corpus text is data here:
+escaped for workflow commands as GitHub's toolkit escapes it, and for Markdown in the summary.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +28,59 @@ ANNOTATION_LIMIT = 10
 """GitHub turns at most this many errors, and as many warnings and notices, of one step into annotations."""
 FILES_LISTED = 10
 KINDS_LISTED = 25
+REPEATS_SHOWN = 10
+"""Of one kind (category and severity) of problem, this many are written out; the rest are counted."""
+LEVELS = {Severity.INFO: logging.INFO, Severity.WARNING: logging.WARNING, Severity.ERROR: logging.ERROR}
+
+# Below MkDocs' logger, so `mkdocs build -q`/`-v` set its level; not propagating, so MkDocs' strict
+# mode (a handler on the "mkdocs" logger) never counts what it logs: printed by its own handler.
+_problems = logging.getLogger("mkdocs.plugins.paper_atlas.problems")
+_problems.propagate = False
+
+
+class _Stderr(logging.Handler):
+    """Writes each record to the current ``sys.stderr`` (as MkDocs' handler does, without its prefix)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # logging's contract: report, never raise
+            self.handleError(record)
+
+
+def problem_logger() -> logging.Logger:
+    """Where problems are logged when they must show but not fail ``mkdocs build --strict``."""
+    if not any(isinstance(h, _Stderr) for h in _problems.handlers):
+        _problems.addHandler(_Stderr())
+    return _problems
+
+
+def collapsed(
+    diagnostics: Iterable[Diagnostic], limit: int | None = REPEATS_SHOWN
+) -> Iterator[Diagnostic | str]:
+    """The diagnostics in order, but of each kind only the first ``limit`` (``None``: all); then one
+    line per kind cut short: ``warning: and 212 more: paper "…" matches no tag rule``."""
+    seen: Counter[tuple[str, Severity]] = Counter()
+    for d in diagnostics:
+        key = (d.category, d.severity)
+        seen[key] += 1
+        if limit is None or seen[key] <= limit:
+            yield d
+    if limit is not None:
+        for (category, severity), n in seen.items():
+            if n > limit:
+                yield f"{severity.value}: and {n - limit} more: {category}"
+
+
+def log_diagnostics(
+    diagnostics: Iterable[Diagnostic], logger: logging.Logger, limit: int | None = REPEATS_SHOWN
+) -> None:
+    """Each diagnostic at its own level (repeats collapsed); a summary line at the level of its kind."""
+    for item in collapsed(diagnostics, limit):
+        if isinstance(item, Diagnostic):
+            logger.log(LEVELS[item.severity], "%s", item)
+        else:
+            logger.log(LEVELS[Severity(item.partition(":")[0])], "%s", item)
 
 
 def escape_data(text: str) -> str:
@@ -157,11 +214,14 @@ def job_summary(atlas: Atlas, changes: Changes | None = None, fail_on: str | Non
     return "\n".join(lines) + "\n"
 
 
-def text_lines(diagnostics: Iterable[Diagnostic], quiet: bool = False) -> Iterator[str]:
-    """``corpus/x.txt:23: warning: …`` for every diagnostic (``quiet``: no info lines)."""
-    for d in diagnostics:
-        if not (quiet and d.severity is Severity.INFO):
-            yield str(d)
+def text_lines(
+    diagnostics: Iterable[Diagnostic], quiet: bool = False, limit: int | None = REPEATS_SHOWN
+) -> Iterator[str]:
+    """``corpus/x.txt:23: warning: …`` for every diagnostic (``quiet``: no info lines), repeats of a
+    kind collapsed after ``limit`` (``None``: every one)."""
+    shown = (d for d in diagnostics if not (quiet and d.severity is Severity.INFO))
+    for item in collapsed(shown, limit):
+        yield str(item)
 
 
 _SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)

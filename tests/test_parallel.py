@@ -27,10 +27,14 @@ def failing() -> int:
     raise RuntimeError("boom")
 
 
-def test_a_failing_child_makes_the_caller_redo_the_work() -> None:
+def test_a_failing_child_makes_the_caller_redo_the_work(capsys: pytest.CaptureFixture[str]) -> None:
     wait = parallel.call_in_background(failing, 10)
     with pytest.raises(RuntimeError, match="boom"):  # redone here, where the error surfaces
         wait()
+    # ... and the child's failure is logged with its traceback, not swallowed.
+    err = capsys.readouterr().err
+    assert "the helper process failed; this process does its work (failing) itself." in err
+    assert "Traceback (most recent call last)" in err and 'raise RuntimeError("boom")' in err
 
 
 def test_stream_yields_every_item_in_order() -> None:
@@ -48,12 +52,14 @@ def broken() -> Iterator[int]:
     raise RuntimeError("boom")
 
 
-def test_a_failing_stream_ends_early_and_can_be_closed_any_time() -> None:
+def test_a_failing_stream_ends_early_and_can_be_closed_any_time(capsys: pytest.CaptureFixture[str]) -> None:
     stream: parallel.Stream[int] = parallel.Stream(broken, 10, batch=4)
     received: list[int] = []
     while (batch := stream.next_batch()) is not None:
         received.extend(batch)
     assert received == list(range(8))  # the caller makes the rest itself
+    err = capsys.readouterr().err
+    assert "this process does its work (broken) itself" in err and "RuntimeError: boom" in err
     endless: parallel.Stream[int] = parallel.Stream(lambda: iter(range(10**9)), 10)
     assert endless.next_batch() == list(range(32))
     endless.close()

@@ -21,6 +21,7 @@ from generator.report import (
     job_summary,
     overflow_note,
     problems_by_kind,
+    text_lines,
     workflow_command,
 )
 
@@ -210,3 +211,18 @@ def test_summary_of_a_clean_corpus(tmp_path: Path) -> None:
     assert _rows(text, "| Problems by kind")[-1] == ["**All**", "0", "0", "3"]  # banner words, capture year
     assert _overview(text)["Papers in automatic topics"] == "0 in 0 topics"
     assert text.rstrip().endswith("each entry is skipped or degraded as reported.")
+
+
+def test_repeats_of_a_kind_collapse_into_one_line() -> None:
+    many = [
+        Diagnostic(f"corpus/{n}.txt", n + 1, Severity.WARNING, f'paper "T{n}" matches no tag')
+        for n in range(25)
+    ]
+    other = Diagnostic("corpus/z.txt", 9, Severity.ERROR, "binary file (NUL byte); not a listing")
+    lines = list(text_lines([*many, other], limit=10))
+    assert lines[:10] == [str(d) for d in many[:10]]
+    assert lines[10:] == [str(other), 'warning: and 15 more: paper "…" matches no tag']
+    assert list(text_lines(many, limit=None)) == [str(d) for d in many]
+    # The same kind at another severity is another kind.
+    info = dataclasses.replace(many[0], severity=Severity.INFO)
+    assert list(text_lines([*many[:10], info], limit=10))[-1] == str(info)

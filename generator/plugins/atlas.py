@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.model import Severity
 from generator.parallel import Stream
+from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.feed import atom_feed
 from generator.site.outputs import record_lines
@@ -46,9 +45,6 @@ log = logging.getLogger("mkdocs.plugins.paper_atlas")
 # that reach the ``mkdocs`` logger (a CountHandler on it), and these never reach it
 # (``propagate = False``). They still print, with their own severity, through their own handler,
 # and follow ``mkdocs -q``/``-v`` (the logger inherits the level MkDocs sets on ``mkdocs``).
-corpus_log = logging.getLogger("mkdocs.plugins.paper_atlas.corpus")
-corpus_log.propagate = False
-_LEVELS = {Severity.INFO: logging.INFO, Severity.WARNING: logging.WARNING, Severity.ERROR: logging.ERROR}
 
 
 class PaperAtlasConfig(base.Config):
@@ -197,9 +193,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         strict = self.config.corpus_problems in ("strict", "warning")
-        target = log if strict else _corpus_logger()
-        for d in atlas.diagnostics:
-            target.log(_LEVELS[d.severity], "%s", d)
+        log_diagnostics(atlas.diagnostics, log if strict else problem_logger())
         if not strict and (atlas.errors or atlas.warnings):
             log.info(
                 "paper-atlas: %d errors and %d warnings in the corpus, printed above; not counted by "
@@ -215,19 +209,3 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         for path in (self.config.corpus, self.config.taxonomy, self.config.templates):
             server.watch(str(path))
         return server
-
-
-class _Stderr(logging.Handler):
-    """Writes each record to the current ``sys.stderr`` (as MkDocs' handler does, without its prefix)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:  # logging's contract: report, never raise
-            self.handleError(record)
-
-
-def _corpus_logger() -> logging.Logger:
-    if not any(isinstance(h, _Stderr) for h in corpus_log.handlers):
-        corpus_log.addHandler(_Stderr())
-    return corpus_log
