@@ -20,7 +20,8 @@ from typing import Any
 from generator.enrich.inference import InferredTag, infer_tags
 from generator.enrich.mentions import backlinks, mentions
 from generator.enrich.related import Neighbours, Related, nearest, related_from
-from generator.enrich.taxonomy import Taxonomy, load_taxonomy
+from generator.enrich.tagging import Taxonomy
+from generator.enrich.taxonomy import load_taxonomy
 from generator.enrich.topics import Topic, find_topics
 from generator.enrich.vectors import Space, vectorize
 from generator.ingest.corpus import Corpus, ListingCache, load_corpus

@@ -20,7 +20,7 @@ import yaml
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from generator.atlas import Atlas
-from generator.enrich.taxonomy import DEFAULT_MIN_SCORE, Tag, Taxonomy
+from generator.enrich.tagging import DEFAULT_MIN_SCORE, Tag, Taxonomy
 from generator.enrich.topics import Topic
 from generator.ingest.records import slugify
 from generator.model import Paper

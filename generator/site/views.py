@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from generator.atlas import Atlas
 from generator.site.escape import first_sentence, query
 from generator.model import Collection, Paper
-from generator.enrich.taxonomy import Tag
+from generator.enrich.tagging import Tag
 from generator.enrich.topics import Topic
 from generator.site import routes
 from generator.site.routes import Routes
