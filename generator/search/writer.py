@@ -201,10 +201,36 @@ def _grouped(fld: _Field, raw_to_stem: Int64Array, n_docs: int) -> tuple[Int64Ar
 
 
 def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = SHARD_BYTES) -> IndexStats:
-    """Write the index for ``docs`` (numbered in iteration order) into ``out_dir``, replacing it."""
+    """Write the index for ``docs`` (numbered in iteration order) into ``out_dir``, replacing it.
+
+    Four passes: read the documents (tokens into compact arrays, metadata blocks written as they
+    come), fold raw tokens into stems, turn (stem, document) pairs into scored postings, then write
+    the term shards, the common terms' bitmaps and the manifest.
+    """
     if out_dir.exists():
         shutil.rmtree(out_dir)
     writer = _Writer(out_dir)
+    raw_terms, title, body, n_docs = _read_documents(docs, writer)
+    stems = _Stems.of(raw_terms, title, body)
+    postings = _Postings.of(title, body, stems.raw_to_stem, n_docs)
+    del title, body
+    shard_firsts, n_common = _write_terms(writer, stems, postings, n_docs, shard_bytes)
+    version = _write_manifest(writer, n_docs, shard_firsts)
+    return IndexStats(
+        n_docs=n_docs,
+        n_terms=len(postings.span),
+        n_common=n_common,
+        n_shards=len(shard_firsts),
+        n_blocks=(n_docs + BLOCK - 1) // BLOCK,
+        n_files=writer.files,
+        total_bytes=writer.bytes,
+        postings=len(postings.doc_of),
+        version=version,
+    )
+
+
+def _read_documents(docs: Iterable[SearchDoc], writer: _Writer) -> tuple[list[str], _Field, _Field, int]:
+    """Tokenize every document into the two fields; write the metadata blocks of ``BLOCK`` documents."""
     vocab: defaultdict[bytes, int] = defaultdict(count().__next__)
     term_id = vocab.__getitem__
     title, body = _Field(), _Field()
@@ -220,68 +246,88 @@ def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = 
             rows = []
     if rows:
         writer.write(f"d/{(n_docs - 1) // BLOCK}.json", _dumps(rows).encode("utf-8"))
-    n_blocks = (n_docs + BLOCK - 1) // BLOCK
+    return [t.decode("utf-8") for t in vocab], title, body, n_docs
 
-    # Raw tokens -> stems (stop words -> -1), and each stem's most frequent written form.
-    raw_terms = [t.decode("utf-8") for t in vocab]
-    del vocab
-    stem_ids: dict[str, int] = {}
-    raw_to_stem = np.empty(len(raw_terms), dtype=np.int64)
-    for i, raw in enumerate(raw_terms):
-        raw_to_stem[i] = -1 if raw in STOP_WORDS else stem_ids.setdefault(stem(raw), len(stem_ids))
-    stems = list(stem_ids)
-    raw_df = np.bincount(np.frombuffer(title.term, dtype=np.uint32), minlength=len(raw_terms)) + np.bincount(
-        np.frombuffer(body.term, dtype=np.uint32), minlength=len(raw_terms)
-    )
-    surface: dict[int, tuple[int, str]] = {}
-    for i, raw in enumerate(raw_terms):
-        s = int(raw_to_stem[i])
-        if s >= 0:
-            best = surface.get(s)
-            candidate = (-int(raw_df[i]), raw)
-            if best is None or candidate < best:
-                surface[s] = candidate
 
-    n = max(n_docs, 1)
-    t_keys, t_tf = _grouped(title, raw_to_stem, n)
-    b_keys, b_tf = _grouped(body, raw_to_stem, n)
-    title_len = np.frombuffer(title.length, dtype=np.uint32).astype(np.float64)
-    body_len = np.frombuffer(body.length, dtype=np.uint32).astype(np.float64)
-    del title, body
+@dataclass
+class _Stems:
+    """Raw tokens folded into stems (stop words: -1), and each stem's most frequent written form."""
 
-    # Merge the fields: every (stem, doc) with its title tf and body tf.
-    keys = np.sort(np.concatenate((t_keys, b_keys)))
-    if len(keys):
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    tft = np.zeros(len(keys), dtype=np.float64)
-    tfb = np.zeros(len(keys), dtype=np.float64)
-    tft[np.searchsorted(keys, t_keys)] = t_tf
-    tfb[np.searchsorted(keys, b_keys)] = b_tf
-    del t_keys, t_tf, b_keys, b_tf
-    stem_of = keys // n
-    doc_of = keys % n
-    del keys
-    avg_t = max(float(title_len.mean()) if n_docs else 1.0, 1.0)
-    avg_b = max(float(body_len.mean()) if n_docs else 1.0, 1.0)
-    tf_eff = TITLE_WEIGHT * tft / (1 - B_TITLE + B_TITLE * title_len[doc_of] / avg_t) + tfb / (
-        1 - B_BODY + B_BODY * body_len[doc_of] / avg_b
-    )
-    impact = np.clip(np.rint(tf_eff / (tf_eff + K1) * IMPACT_MAX), 1, IMPACT_MAX).astype(np.int64)
-    in_title = tft > 0
-    del tft, tfb, tf_eff
-    gaps = doc_of.copy()
-    gaps[1:] -= doc_of[:-1]
-    bounds = np.flatnonzero(np.concatenate(([True], stem_of[1:] != stem_of[:-1], [True])))
-    starts = bounds[:-1]
-    gaps[starts] = doc_of[starts]
-    group_stem = stem_of[starts]
-    span: dict[int, tuple[int, int]] = {
-        int(s): (int(a), int(b)) for s, a, b in zip(group_stem, starts, bounds[1:], strict=True)
-    }
+    ids: dict[str, int]
+    raw_to_stem: Int64Array
+    surface: dict[int, tuple[int, str]]
 
-    # Term shards, in JavaScript string order; common terms' bitmaps as they come.
+    @classmethod
+    def of(cls, raw_terms: list[str], title: _Field, body: _Field) -> _Stems:
+        stem_ids: dict[str, int] = {}
+        raw_to_stem = np.empty(len(raw_terms), dtype=np.int64)
+        for i, raw in enumerate(raw_terms):
+            raw_to_stem[i] = -1 if raw in STOP_WORDS else stem_ids.setdefault(stem(raw), len(stem_ids))
+        raw_df = np.bincount(np.frombuffer(title.term, dtype=np.uint32), minlength=len(raw_terms))
+        raw_df += np.bincount(np.frombuffer(body.term, dtype=np.uint32), minlength=len(raw_terms))
+        surface: dict[int, tuple[int, str]] = {}
+        for i, raw in enumerate(raw_terms):
+            s = int(raw_to_stem[i])
+            if s >= 0:
+                best = surface.get(s)
+                candidate = (-int(raw_df[i]), raw)
+                if best is None or candidate < best:
+                    surface[s] = candidate
+        return cls(stem_ids, raw_to_stem, surface)
+
+
+@dataclass
+class _Postings:
+    """Every (stem, document) pair, sorted by stem then document, with its BM25F impact."""
+
+    doc_of: Int64Array
+    gaps: Int64Array  # doc ids delta-encoded within each stem's run
+    impact: Int64Array
+    in_title: npt.NDArray[np.bool_]
+    span: dict[int, tuple[int, int]]  # stem -> [start, end) of its run
+
+    @classmethod
+    def of(cls, title: _Field, body: _Field, raw_to_stem: Int64Array, n_docs: int) -> _Postings:
+        n = max(n_docs, 1)
+        t_keys, t_tf = _grouped(title, raw_to_stem, n)
+        b_keys, b_tf = _grouped(body, raw_to_stem, n)
+        title_len = np.frombuffer(title.length, dtype=np.uint32).astype(np.float64)
+        body_len = np.frombuffer(body.length, dtype=np.uint32).astype(np.float64)
+        # Merge the fields: every (stem, doc) with its title tf and body tf.
+        keys = np.sort(np.concatenate((t_keys, b_keys)))
+        if len(keys):
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        tft = np.zeros(len(keys), dtype=np.float64)
+        tfb = np.zeros(len(keys), dtype=np.float64)
+        tft[np.searchsorted(keys, t_keys)] = t_tf
+        tfb[np.searchsorted(keys, b_keys)] = b_tf
+        del t_keys, t_tf, b_keys, b_tf
+        stem_of = keys // n
+        doc_of = keys % n
+        del keys
+        avg_t = max(float(title_len.mean()) if n_docs else 1.0, 1.0)
+        avg_b = max(float(body_len.mean()) if n_docs else 1.0, 1.0)
+        tf_eff = TITLE_WEIGHT * tft / (1 - B_TITLE + B_TITLE * title_len[doc_of] / avg_t) + tfb / (
+            1 - B_BODY + B_BODY * body_len[doc_of] / avg_b
+        )
+        impact = np.clip(np.rint(tf_eff / (tf_eff + K1) * IMPACT_MAX), 1, IMPACT_MAX).astype(np.int64)
+        in_title = tft > 0
+        del tft, tfb, tf_eff
+        gaps = doc_of.copy()
+        gaps[1:] -= doc_of[:-1]
+        bounds = np.flatnonzero(np.concatenate(([True], stem_of[1:] != stem_of[:-1], [True])))
+        starts = bounds[:-1]
+        gaps[starts] = doc_of[starts]
+        span = {int(s): (int(a), int(b)) for s, a, b in zip(stem_of[starts], starts, bounds[1:], strict=True)}
+        return cls(doc_of, gaps, impact, in_title, span)
+
+
+def _write_terms(
+    writer: _Writer, stems: _Stems, postings: _Postings, n_docs: int, shard_bytes: int
+) -> tuple[list[str], int]:
+    """Term shards in JavaScript string order, and common terms' bitmaps as they come. Returns the
+    first term of each shard and the number of common terms."""
     threshold = common_df(n_docs)
-    nbytes = (n_docs + 7) // 8
     shard_firsts: list[str] = []
     parts: list[str] = []
     size = 0
@@ -293,31 +339,20 @@ def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = 
             writer.write(f"t/{len(shard_firsts) - 1}.json", ("{" + ",".join(parts) + "}").encode("utf-8"))
         parts, size = [], 0
 
-    for s_text in sorted(stems, key=_utf16_key):
-        s = stem_ids[s_text]
-        if s not in span:
+    for s_text in sorted(stems.ids, key=_utf16_key):
+        s = stems.ids[s_text]
+        if s not in postings.span:
             continue
-        a, b = span[s]
-        df = b - a
-        form = surface[s][1]
-        if df > threshold:
-            docs_here = doc_of[a:b]
-            bits = np.zeros(nbytes * 8, dtype=bool)
-            bits[docs_here[in_title[a:b]]] = True
-            title_bits = np.packbits(bits, bitorder="little")
-            bits[docs_here] = True
-            any_bits = np.packbits(bits, bitorder="little")
-            writer.write(f"b/{n_common}.bin", title_bits.tobytes() + any_bits.tobytes())
-            imp, tit = impact[a:b], in_title[a:b]
-            q_title = int(np.rint(imp[tit].mean())) if tit.any() else IMPACT_MAX
-            q_body = int(np.rint(imp[~tit].mean())) if (~tit).any() else 1
-            entry: dict[str, Any] = {"b": n_common, "df": df, "q": [q_title, q_body]}
+        a, b = postings.span[s]
+        form = stems.surface[s][1]
+        if b - a > threshold:
+            entry = _common_entry(writer, postings, a, b, n_docs, n_common)
             if form != s_text:
                 entry["w"] = form
             n_common += 1
             text = _dumps(entry)
         else:
-            value: list[Any] = [gaps[a:b].tolist(), impact[a:b].tolist()]
+            value: list[Any] = [postings.gaps[a:b].tolist(), postings.impact[a:b].tolist()]
             if form != s_text:
                 value.append(form)
             text = _dumps(value)
@@ -329,7 +364,29 @@ def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = 
         parts.append(part)
         size += len(part) + 1
     flush()
+    return shard_firsts, n_common
 
+
+def _common_entry(
+    writer: _Writer, postings: _Postings, a: int, b: int, n_docs: int, k: int
+) -> dict[str, Any]:
+    """A common term: its two bitmaps (in the title; anywhere) written as ``b/<k>.bin``, and its entry."""
+    nbytes = (n_docs + 7) // 8
+    docs_here = postings.doc_of[a:b]
+    bits = np.zeros(nbytes * 8, dtype=bool)
+    bits[docs_here[postings.in_title[a:b]]] = True
+    title_bits = np.packbits(bits, bitorder="little")
+    bits[docs_here] = True
+    any_bits = np.packbits(bits, bitorder="little")
+    writer.write(f"b/{k}.bin", title_bits.tobytes() + any_bits.tobytes())
+    imp, tit = postings.impact[a:b], postings.in_title[a:b]
+    q_title = int(np.rint(imp[tit].mean())) if tit.any() else IMPACT_MAX
+    q_body = int(np.rint(imp[~tit].mean())) if (~tit).any() else 1
+    return {"b": k, "df": b - a, "q": [q_title, q_body]}
+
+
+def _write_manifest(writer: _Writer, n_docs: int, shard_firsts: list[str]) -> str:
+    """The manifest (format, counts, shard index, the query settings the worker reads); its version."""
     version = writer.digest.hexdigest()[:16]
     manifest = {
         "format": FORMAT_VERSION,
@@ -347,17 +404,7 @@ def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = 
         "max": MAX_RESULTS,
     }
     writer.write("manifest.json", (json.dumps(manifest, ensure_ascii=False, sort_keys=True) + "\n").encode())
-    return IndexStats(
-        n_docs=n_docs,
-        n_terms=len(span),
-        n_common=n_common,
-        n_shards=len(shard_firsts),
-        n_blocks=n_blocks,
-        n_files=writer.files,
-        total_bytes=writer.bytes,
-        postings=len(doc_of),
-        version=version,
-    )
+    return version
 
 
 # -- command line (benchmarks) ---------------------------------------------------------------------
