@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -47,6 +48,15 @@ _PARTICULARS = re.compile(r'"[^"]*"|\'[^\']*\'|\d+')
 def _blank(match: re.Match[str]) -> str:
     text = match.group()
     return "N" if text[0].isdigit() else text[0] + "…" + text[0]
+
+
+def display_path(path: Path) -> str:
+    """``<corpus folder name>/<file name>``: what messages and records call a file.
+
+    It depends on nothing but the corpus itself (not on the working folder), so the same
+    corpus gives the same output wherever it lives.
+    """
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:

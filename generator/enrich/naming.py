@@ -7,11 +7,11 @@ collection's titles against the others'); ``corpus/collections.yml`` overrides i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from generator.ingest.records import Dated
+from generator.ingest.settings import CollectionSettings
 from generator.model import Collection
 
 # Words that say nothing about a listing of neural-network papers.
@@ -23,16 +23,6 @@ DOMAIN_STOP_WORDS = frozenset(
 )
 TERM_COUNT = 3
 DESCRIPTION_TERMS = 8
-
-
-@dataclass(frozen=True)
-class CollectionSettings:
-    """Per-file overrides from ``corpus/collections.yml``."""
-
-    name: str | None = None
-    description: str | None = None
-    capture_year: int | None = None
-    banner_words: tuple[str, ...] = ()
 
 
 def distinctive_terms(docs: Sequence[str], count: int) -> list[list[str]]:

@@ -17,7 +17,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.ingest.corpus import SETTINGS_FILE, Corpus, ListingCache, display_path, load_corpus
+from generator.ingest.corpus import Corpus, ListingCache, load_corpus, run_git
+from generator.ingest.settings import SETTINGS_FILE
+from generator.model import display_path
 
 _ZEROS = re.compile(r"0+")
 
@@ -44,8 +46,10 @@ def corpus_files(corpus_dir: Path) -> list[str]:
     return sorted(p.name for p in corpus_dir.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+def _git(cwd: Path, *args: str) -> tuple[int, str]:
+    """Exit status and output of ``git <args>`` (127 when git is missing or hangs)."""
+    done = run_git(list(args), cwd)
+    return (127, "") if done is None else (done.returncode, done.stdout.decode("utf-8", "replace"))
 
 
 def _base(rev: str, corpus_dir: Path) -> tuple[str, Path, str] | str:
@@ -58,24 +62,24 @@ def _base(rev: str, corpus_dir: Path) -> tuple[str, Path, str] | str:
         return f"{rev!r} is not a revision"
     if not corpus_dir.is_dir():
         return f"no corpus folder {corpus_dir}"
-    top = _git(corpus_dir, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
+    status, top = _git(corpus_dir, "rev-parse", "--show-toplevel")
+    if status != 0:
         return "the corpus is not in a git repository"
-    root = Path(top.stdout.strip())
-    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-    if commit.returncode != 0:
+    root = Path(top.strip())
+    status, commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if status != 0:
         return f"revision {rev} is not in this clone; is the checkout shallow?"
     try:
         folder = corpus_dir.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return f"{corpus_dir} is outside the git repository {root}"
-    return commit.stdout.strip(), root, folder
+    return commit.strip(), root, folder
 
 
 def _extract(commit: str, root: Path, folder: str, into: Path) -> Path:
     """The corpus folder as it was at ``commit``, written under ``into`` (absent if it did not exist)."""
     old = into / folder
-    if _git(root, "cat-file", "-e", f"{commit}:{'' if folder == '.' else folder}").returncode != 0:
+    if _git(root, "cat-file", "-e", f"{commit}:{'' if folder == '.' else folder}")[0] != 0:
         return old
     with subprocess.Popen(
         ["git", "archive", "--format=tar", commit, "--", folder], cwd=root, stdout=subprocess.PIPE

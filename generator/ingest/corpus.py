@@ -1,6 +1,6 @@
-"""Read the corpus folder: every ``*.txt`` listing, plus ``collections.yml`` overrides.
+"""Read the corpus folder: every ``*.txt`` listing, plus ``collections.yml`` overrides (:mod:`.settings`).
 
-All file I/O of the ingestion stage lives here, git included: the date each file was first
+The file I/O of the ingestion stage lives here, git included (:func:`run_git`): the date each file was first
 committed (one ``git log`` for the whole folder), else its modification time, gives the year of
 year-less dates when the file states none. One bad file never stops the others: its problems
 become diagnostics and the rest of the corpus still loads. Parsed files are cached by content
@@ -17,11 +17,8 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from generator.enrich.naming import CollectionSettings, name_collections
+from generator.enrich.naming import name_collections
 from generator.ingest.listing import DEFAULT_BANNER_WORDS, Listing, parse_listing
 from generator.ingest.records import (
     Dated,
@@ -32,10 +29,9 @@ from generator.ingest.records import (
     merge_all,
     resolve_capture_year,
 )
-from generator.model import Collection, Diagnostic, Paper, Severity, count
+from generator.ingest.settings import SETTINGS_FILE, CollectionSettings, load_settings
+from generator.model import Collection, Diagnostic, Paper, Severity, count, display_path
 
-SETTINGS_FILE = "collections.yml"
-_SETTING_KEYS: dict[str, type] = {"name": str, "description": str, "capture_year": int, "banner_words": list}
 _ID_JUNK = re.compile(r"[^a-z0-9_-]+")
 # Variables that would point git at another repository than the one holding the corpus folder
 # (git sets some of them for its hooks).
@@ -70,15 +66,6 @@ class ListingCache:
 
 
 _CACHE = ListingCache()
-
-
-def display_path(path: Path) -> str:
-    """``<corpus folder name>/<file name>``: what messages and records call a file.
-
-    It depends on nothing but the corpus itself (not on the working folder), so the same
-    corpus gives the same output wherever it lives.
-    """
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def collection_id(stem: str) -> str:
@@ -132,11 +119,10 @@ def first_commits(folder: Path) -> dict[str, FileDate]:
     One ``git log`` for the whole folder (renames are not followed: a renamed file is a new file).
     Empty when git is missing or fails, or the folder is in no git work tree.
     """
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
     # -z: names as they are, NUL-terminated; each commit starts with \x01 "<hash> <author date>".
-    command = ["git", "-c", "log.showSignature=false", "log", "-z", "--diff-filter=A", "--no-renames"]
+    command = ["-c", "log.showSignature=false", "log", "-z", "--diff-filter=A", "--no-renames"]
     command += ["--relative", "--format=%x01%H %aI", "--name-only", "--", "."]
-    log = _git(command, folder, env)
+    log = _git(command, folder)
     if log is None:
         return {}
     oldest: dict[str, tuple[str, dt.date]] = {}
@@ -148,13 +134,13 @@ def first_commits(folder: Path) -> dict[str, FileDate]:
             name = os.fsdecode(raw.removeprefix(b"\n"))
             if name and "/" not in name:
                 oldest[name] = (commit, day)  # newest commit first: the last one seen is the oldest
-    edges = _shallow_edges(folder, env) if oldest else frozenset()
+    edges = _shallow_edges(folder) if oldest else frozenset()
     return {name: FileDate(day, True, commit in edges) for name, (commit, day) in oldest.items()}
 
 
-def _shallow_edges(folder: Path, env: dict[str, str]) -> frozenset[str]:
+def _shallow_edges(folder: Path) -> frozenset[str]:
     """The commits at the edge of a shallow clone (their parents are missing), if it is one."""
-    out = _git(["git", "rev-parse", "--is-shallow-repository", "--git-path", "shallow"], folder, env)
+    out = _git(["rev-parse", "--is-shallow-repository", "--git-path", "shallow"], folder)
     lines = out.decode().splitlines() if out is not None else []
     if len(lines) != 2 or lines[0] != "true":
         return frozenset()
@@ -164,14 +150,21 @@ def _shallow_edges(folder: Path, env: dict[str, str]) -> frozenset[str]:
         return frozenset()
 
 
-def _git(command: list[str], folder: Path, env: dict[str, str]) -> bytes | None:
+def run_git(args: list[str], folder: Path) -> subprocess.CompletedProcess[bytes] | None:
+    """``git <args>`` in ``folder`` (never in a repository that git's own variables point at), or
+    None when git is missing or hangs. Every git call of the generator goes through here."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION}
     try:
-        done = subprocess.run(
-            command, cwd=folder, env=env, capture_output=True, timeout=GIT_TIMEOUT, check=False
+        return subprocess.run(
+            ["git", *args], cwd=folder, env=env, capture_output=True, timeout=GIT_TIMEOUT, check=False
         )
     except (OSError, subprocess.SubprocessError):  # no git, or it hangs
         return None
-    return done.stdout if done.returncode == 0 else None
+
+
+def _git(args: list[str], folder: Path) -> bytes | None:
+    done = run_git(args, folder)
+    return done.stdout if done is not None and done.returncode == 0 else None
 
 
 @dataclass
@@ -190,63 +183,6 @@ class FileDates:
             return found
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
         return FileDate(modified, committed=False)
-
-
-def load_settings(corpus_dir: Path, diagnostics: list[Diagnostic]) -> dict[str, CollectionSettings]:
-    path = corpus_dir / SETTINGS_FILE
-    if not path.exists():
-        return {}
-    shown = display_path(path)
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        diagnostics.append(Diagnostic(shown, line, Severity.ERROR, f"invalid YAML: {exc}"))
-        return {}
-    if raw is None:
-        return {}
-    lines = _key_lines(node)
-    if not isinstance(raw, dict):
-        diagnostics.append(
-            Diagnostic(shown, 1, Severity.ERROR, "expected a mapping of file name to settings")
-        )
-        return {}
-    settings: dict[str, CollectionSettings] = {}
-    for fname, values in raw.items():
-        line = lines.get(str(fname), 0)
-        if not (corpus_dir / str(fname)).is_file():
-            diagnostics.append(Diagnostic(shown, line, Severity.WARNING, f"no corpus file named {fname!r}"))
-        if not isinstance(values, dict):
-            diagnostics.append(
-                Diagnostic(shown, line, Severity.ERROR, f"settings of {fname!r} must be a mapping")
-            )
-            continue
-        clean: dict[str, Any] = {}
-        for key, value in values.items():
-            expected = _SETTING_KEYS.get(str(key))
-            if expected is None:
-                known = ", ".join(sorted(_SETTING_KEYS))
-                diagnostics.append(
-                    Diagnostic(
-                        shown, line, Severity.ERROR, f"{fname}: unknown setting {key!r} (known: {known})"
-                    )
-                )
-            elif not isinstance(value, expected) or isinstance(value, bool):
-                diagnostics.append(
-                    Diagnostic(shown, line, Severity.ERROR, f"{fname}: {key} must be a {expected.__name__}")
-                )
-            else:
-                clean[str(key)] = tuple(str(v) for v in value) if isinstance(value, list) else value
-        settings[str(fname)] = CollectionSettings(**clean)
-    return settings
-
-
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
 
 
 def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
