@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.atlas import tag_papers
 from generator.enrich.inference import MIN_SHARE, MIN_SUPPORT, votes
 from generator.enrich.related import nearest
+from generator.enrich.tagging import tag_papers
 from generator.enrich.taxonomy import load_taxonomy
 from generator.ingest.corpus import load_corpus
 

@@ -109,7 +109,8 @@ class Inputs:
 
 
 def _atlas_from_state(inputs: Inputs) -> Any:
-    from generator.atlas import Atlas, coverage_diagnostics
+    from generator.atlas import Atlas
+    from generator.enrich.tagging import coverage_diagnostics
     from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
@@ -134,7 +135,7 @@ def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.atlas import tag_papers
+    from generator.enrich.tagging import tag_papers
     from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
@@ -257,9 +258,10 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
 
 def profile_stages(inputs: Inputs, top: int) -> str:
     """cProfile each generator stage in one process; the top functions of each as text."""
-    from generator.atlas import Atlas, coverage_diagnostics, infer_and_group, tag_papers
+    from generator.atlas import Atlas, infer_and_group
     from generator.enrich.mentions import backlinks, mentions
     from generator.enrich.related import nearest, related_from
+    from generator.enrich.tagging import coverage_diagnostics, tag_papers
     from generator.enrich.taxonomy import load_taxonomy
     from generator.enrich.vectors import vectorize
     from generator.ingest.corpus import ListingCache, load_corpus

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +20,7 @@ from typing import Any
 from generator.enrich.inference import InferredTag, infer_tags
 from generator.enrich.mentions import backlinks, mentions
 from generator.enrich.related import Neighbours, Related, nearest, related_from
-from generator.enrich.tagging import Taxonomy
+from generator.enrich.tagging import Taxonomy, coverage_diagnostics, tag_papers
 from generator.enrich.taxonomy import load_taxonomy
 from generator.enrich.topics import Topic, find_topics
 from generator.enrich.vectors import Space, vectorize
@@ -101,59 +101,6 @@ class AtlasCache:
     tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     tag_hits: int = 0
     tag_misses: int = 0
-
-
-def tag_papers(
-    taxonomy: Taxonomy,
-    papers: tuple[Paper, ...],
-    cache: MutableMapping[tuple[str, str], tuple[str, ...]] | None = None,
-) -> dict[str, tuple[str, ...]]:
-    """Tags of every paper; with ``cache`` (valid for this taxonomy only), known texts are not rescanned."""
-    if cache is None:
-        return {p.id: taxonomy.tag(p.title, p.abstract) for p in papers}
-    tags: dict[str, tuple[str, ...]] = {}
-    for p in papers:
-        key = (p.title, p.abstract)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = taxonomy.tag(p.title, p.abstract)
-        tags[p.id] = found
-    return tags
-
-
-def coverage_diagnostics(
-    taxonomy_path: str,
-    taxonomy: Taxonomy,
-    papers: tuple[Paper, ...],
-    tags: dict[str, tuple[str, ...]],
-    inferred: Mapping[str, tuple[InferredTag, ...]],
-    topics: tuple[Topic, ...],
-) -> list[Diagnostic]:
-    """Papers no rule tags (and what tagged them instead), and tags with no paper."""
-    found: list[Diagnostic] = []
-    topic_of = {pid: t for t in topics for pid in t.papers}
-    for p in papers:
-        if tags.get(p.id):
-            continue
-        path, _, line = p.sources[0].rpartition(":")
-        if p.id in inferred:
-            names = ", ".join(t.tag for t in inferred[p.id])
-            message, kind = (
-                f'paper "{p.title}" matches no tag rule; tags inferred from neighbours: {names}',
-                "inferred",
-            )
-        else:
-            topic = topic_of[p.id]
-            message, kind = (
-                f'paper "{p.title}" matches no tag rule; joins automatic topic {topic.id} ({topic.name})',
-                "topic",
-            )
-        found.append(Diagnostic(path, int(line), Severity.INFO, message, kind))
-    used = {t for ts in tags.values() for t in ts}
-    for tag in taxonomy.tags:
-        if tag.id not in used and papers:
-            found.append(Diagnostic(taxonomy_path, 0, Severity.WARNING, f"tag {tag.id!r} matches no paper"))
-    return found
 
 
 def infer_and_group(

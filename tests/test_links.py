@@ -11,8 +11,8 @@ import scipy.sparse as sp
 
 from benchmarks.synth import write_corpus
 from generator import parallel
-from generator.atlas import tag_papers
 from generator.enrich import related as links
+from generator.enrich.tagging import tag_papers
 from generator.enrich.taxonomy import load_taxonomy
 from generator.ingest.corpus import ListingCache, load_corpus
 from generator.model import Paper

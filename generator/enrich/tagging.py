@@ -35,12 +35,16 @@ Implementation
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import ahocorasick
+
+from generator.enrich.inference import InferredTag
+from generator.enrich.topics import Topic
+from generator.model import Diagnostic, Paper, Severity
 
 DEFAULT_MIN_SCORE: Final = 2
 TITLE_SCORE: Final = 3
@@ -318,3 +322,56 @@ class Taxonomy:
             if TITLE_SCORE * in_title + ABSTRACT_SCORE * in_abstract >= tag.min_score:
                 assigned.append(tag.id)
         return tuple(sorted(assigned))
+
+
+def tag_papers(
+    taxonomy: Taxonomy,
+    papers: tuple[Paper, ...],
+    cache: MutableMapping[tuple[str, str], tuple[str, ...]] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Tags of every paper; with ``cache`` (valid for this taxonomy only), known texts are not rescanned."""
+    if cache is None:
+        return {p.id: taxonomy.tag(p.title, p.abstract) for p in papers}
+    tags: dict[str, tuple[str, ...]] = {}
+    for p in papers:
+        key = (p.title, p.abstract)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = taxonomy.tag(p.title, p.abstract)
+        tags[p.id] = found
+    return tags
+
+
+def coverage_diagnostics(
+    taxonomy_path: str,
+    taxonomy: Taxonomy,
+    papers: tuple[Paper, ...],
+    tags: dict[str, tuple[str, ...]],
+    inferred: Mapping[str, tuple[InferredTag, ...]],
+    topics: tuple[Topic, ...],
+) -> list[Diagnostic]:
+    """Papers no rule tags (and what tagged them instead), and tags with no paper."""
+    found: list[Diagnostic] = []
+    topic_of = {pid: t for t in topics for pid in t.papers}
+    for p in papers:
+        if tags.get(p.id):
+            continue
+        path, _, line = p.sources[0].rpartition(":")
+        if p.id in inferred:
+            names = ", ".join(t.tag for t in inferred[p.id])
+            message, kind = (
+                f'paper "{p.title}" matches no tag rule; tags inferred from neighbours: {names}',
+                "inferred",
+            )
+        else:
+            topic = topic_of[p.id]
+            message, kind = (
+                f'paper "{p.title}" matches no tag rule; joins automatic topic {topic.id} ({topic.name})',
+                "topic",
+            )
+        found.append(Diagnostic(path, int(line), Severity.INFO, message, kind))
+    used = {t for ts in tags.values() for t in ts}
+    for tag in taxonomy.tags:
+        if tag.id not in used and papers:
+            found.append(Diagnostic(taxonomy_path, 0, Severity.WARNING, f"tag {tag.id!r} matches no paper"))
+    return found
