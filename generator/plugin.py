@@ -6,7 +6,9 @@ adds each generated page with ``File.generated`` (no temporary files, nothing st
 ahead on another core (or then and there): the Markdown of all pages never sits in memory at
 once, and is dropped once converted;
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
-hold, without writing and re-parsing YAML); ``on_serve`` adds the corpus, taxonomy and
+hold, without writing and re-parsing YAML); ``on_page_content`` puts the page's raw HTML blocks
+(card lists, the abstract), which Python-Markdown never had to parse, in place of their
+placeholders (:func:`generator.render.restore_raw`); ``on_serve`` adds the corpus, taxonomy and
 templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
 whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
 to the next.
@@ -34,7 +36,7 @@ from .atlas import Atlas, AtlasCache, build_atlas
 from .feed import atom_feed
 from .model import Severity
 from .parallel import Stream
-from .render import Document, Renderer
+from .render import Document, Renderer, restore_raw
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 RECORDS = "papers.json"
@@ -60,6 +62,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer: Renderer | None = None
         self.sources: frozenset[str] = frozenset()
         self.meta: dict[str, dict[str, Any]] = {}
+        self.raw: dict[str, tuple[str, ...]] = {}
         self.ahead: dict[str, Document] = {}
         self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
@@ -81,6 +84,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self._log_diagnostics(atlas)
         self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
         self.meta = {}
+        self.raw = {}
         self.render_seconds = 0.0
         self.rendered_here = 0
         sources = self.renderer.sources()
@@ -96,6 +100,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         renderer = self.renderer
         self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
         files.append(self._records_file(config, atlas))
+        for data_file in self._list_data_files(config, self.renderer):
+            files.append(data_file)
         site_url = config.site_url or ""
         files.append(
             File.generated(
@@ -133,6 +139,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             self.rendered_here += 1
         if doc.meta:
             self.meta[src] = doc.meta
+        if doc.raw:
+            self.raw[src] = doc.raw
         self.render_seconds += time.perf_counter() - started
         return doc.markdown
 
@@ -144,9 +152,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A generated page's Markdown is not needed once converted: let it go (~500 MB at 100k)."""
+        """Put the page's raw HTML blocks in place. A generated page's Markdown is not needed once
+        converted: let it go (~500 MB at 100k)."""
         if page.file.src_uri in self.sources:
             page.markdown = ""
+            html = restore_raw(html, self.raw.pop(page.file.src_uri, ()))
         return html
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -180,6 +190,17 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             handle.writelines(atlas.records_json_parts())
         os.replace(partial, destination)
         return File.generated(config, RECORDS, abs_src_path=str(destination))
+
+    def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
+        """Each list's ``cards.json`` (generator/listings.py), written straight into the site folder
+        as ``papers.json`` is, one at a time."""
+        out = []
+        for path, text in renderer.listings.data_files():
+            destination = Path(config.site_dir) / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8", newline="\n")
+            out.append(File.generated(config, path, abs_src_path=str(destination)))
+        return out
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         problem_level = logging.WARNING if self.config.corpus_problems == "warning" else logging.INFO

@@ -14,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .atlas import Atlas
+from .cards import Card, CardMaker, reason
 from .escape import first_sentence, query
 from .model import Collection, Paper
+from .paging import page_of, page_src
 from .taxonomy import Tag
 from .topics import Topic
 
@@ -162,38 +164,21 @@ class Chip:
     href: str
     kind: str  # "rule", "inferred" or "topic"
     note: str | None = None  # tooltip: why the paper carries it
-
-
-@dataclass(frozen=True)
-class PaperItem:
-    """A paper in a listing: title link plus a short metadata line."""
-
-    title: str
-    href: str
-    published: str | None
-    upvotes: int | None
-    byline: str | None
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    title: str
-    href: str
-    reason: str
+    id: str = ""  # the tag's or topic's id
 
 
 @dataclass(frozen=True)
 class PaperPage:
     src: str
     paper: Paper
-    byline: str | None
+    who: str | None  # the organisation, else the author count
     tags: tuple[Chip, ...]
     code: tuple[str, ...]
     collections: tuple[Link, ...]
     elsewhere: tuple[Link, ...]
-    related: tuple[RelatedItem, ...]
-    mentions: tuple[Link, ...]
-    mentioned_by: tuple[Link, ...]
+    related: tuple[Card, ...]
+    mentions: tuple[Card, ...]
+    mentioned_by: tuple[Card, ...]
     description: str
     jsonld: dict[str, object]
 
@@ -211,7 +196,6 @@ class TagSummary:
 class TopicPage:
     src: str
     topic: Topic
-    papers: tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True)
@@ -231,22 +215,13 @@ class TagPage:
     parent: Link | None
     children: tuple[Link, ...]
     cooccurring: tuple[tuple[Link, int], ...]
-    papers: tuple[PaperItem, ...]
-    inferred: tuple[PaperItem, ...]
+    inferred: int  # papers tagged by inference
 
 
 @dataclass(frozen=True)
 class CollectionPage:
     src: str
     collection: Collection
-    papers: tuple[PaperItem, ...]
-
-
-@dataclass(frozen=True)
-class MonthGroup:
-    name: str
-    anchor: str
-    papers: tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True)
@@ -254,7 +229,6 @@ class YearPage:
     src: str
     year: str
     count: int
-    months: tuple[MonthGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -273,8 +247,8 @@ class HomePage:
     collection_count: int
     first: str | None
     last: str | None
-    newest: tuple[PaperItem, ...]
-    upvoted: tuple[PaperItem, ...]
+    newest: tuple[Card, ...]
+    upvoted: tuple[Card, ...]
     top_tags: tuple[tuple[Link, int], ...]
     collections: tuple[Link, ...]
 
@@ -312,17 +286,12 @@ class SiteViews:
         self.inferred_members = {t: newest_first(ps) for t, ps in inferred.items()}
         self.topic_by_id = {t.id: t for t in atlas.topics}
         self._collection_members: dict[str, list[Paper]] | None = None
-        self._bylines: dict[str, str | None] = {}
         self._years: dict[str, list[Paper]] | None = None
+        self.cards = CardMaker(self.chips, lambda src, pid: link(src, paper_src(pid)))
 
-    def item(self, p: Paper, from_src: str) -> PaperItem:
-        line = self._bylines.get(p.id, "")
-        if line == "":  # a paper is listed on several pages: its byline is built once
-            line = self._bylines[p.id] = byline(p)
-        return PaperItem(p.title, link(from_src, paper_src(p.id)), p.published, p.upvotes, line)
-
-    def items(self, papers: Iterable[Paper], from_src: str) -> tuple[PaperItem, ...]:
-        return tuple(self.item(p, from_src) for p in papers)
+    def items(self, papers: Iterable[Paper], from_src: str) -> tuple[Card, ...]:
+        """Full paper cards, as seen from the page ``from_src``."""
+        return tuple(self.cards.card(p, from_src) for p in papers)
 
     def tag_link(self, tag_id: str, from_src: str) -> Link:
         return Link(self.tag_by_id[tag_id].name, link(from_src, tag_src(tag_id)))
@@ -335,17 +304,16 @@ class SiteViews:
         chips = []
         for t in self.atlas.tags.get(p.id, ()):
             tag = self.tag_link(t, src)
-            chips.append(Chip(tag.text, tag.href, "rule"))
+            chips.append(Chip(tag.text, tag.href, "rule", id=t))
         for i in self.atlas.inferred.get(p.id, ()):
             tag = self.tag_link(i.tag, src)
             note = f"inferred from {i.support} of {i.of} related papers"
-            chips.append(Chip(tag.text, tag.href, "inferred", note))
+            chips.append(Chip(tag.text, tag.href, "inferred", note, i.tag))
         topic_id = self.atlas.topic_of.get(p.id)
         if topic_id is not None:
             topic = self.topic_link(self.topic_by_id[topic_id], src)
-            chips.append(
-                Chip(topic.text, topic.href, "topic", "automatic topic: no tag rule matches this paper")
-            )
+            note = "automatic topic: no tag rule matches this paper"
+            chips.append(Chip(topic.text, topic.href, "topic", note, topic_id))
         return tuple(chips)
 
     # -- paper pages ---------------------------------------------------------------------
@@ -354,17 +322,15 @@ class SiteViews:
         src = paper_src(p.id)
         tags = self.atlas.tags.get(p.id, ())
         related = tuple(
-            RelatedItem(
-                self.by_id[r.id].title,
-                link(src, paper_src(r.id)),
-                _reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms),
+            self.cards.compact(
+                self.by_id[r.id], src, reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms)
             )
             for r in self.atlas.related.get(p.id, ())
         )
         return PaperPage(
             src=src,
             paper=p,
-            byline=byline(p),
+            who=self.cards.who(p),
             tags=self.chips(p, src),
             code=p.code_urls,
             collections=tuple(
@@ -372,14 +338,13 @@ class SiteViews:
             ),
             elsewhere=elsewhere(p.title),
             related=related,
-            mentions=tuple(self._paper_link(m, src) for m in self.atlas.mentions.get(p.id, ())),
-            mentioned_by=tuple(self._paper_link(m, src) for m in self.atlas.mentioned_by.get(p.id, ())),
+            mentions=tuple(self.cards.compact(self.by_id[m], src) for m in self.atlas.mentions.get(p.id, ())),
+            mentioned_by=tuple(
+                self.cards.compact(self.by_id[m], src) for m in self.atlas.mentioned_by.get(p.id, ())
+            ),
             description=first_sentence(p.abstract),
             jsonld=jsonld(p, [self.tag_by_id[t].name for t in tags]),
         )
-
-    def _paper_link(self, pid: str, from_src: str) -> Link:
-        return Link(self.by_id[pid].title, link(from_src, paper_src(pid)))
 
     # -- tags ----------------------------------------------------------------------------
 
@@ -405,8 +370,10 @@ class SiteViews:
         )
 
     def topic_page(self, topic: Topic) -> TopicPage:
-        src = topic_src(topic.id)
-        return TopicPage(src, topic, self.items(newest_first(self.by_id[pid] for pid in topic.papers), src))
+        return TopicPage(topic_src(topic.id), topic)
+
+    def topic_members(self, topic: Topic) -> list[Paper]:
+        return newest_first(self.by_id[pid] for pid in topic.papers)
 
     def tag_page(self, tag: Tag) -> TagPage:
         src = tag_src(tag.id)
@@ -425,22 +392,23 @@ class SiteViews:
             parent=self.tag_link(tag.parent, src) if tag.parent else None,
             children=tuple(self.tag_link(c.id, src) for c in self.atlas.taxonomy.children(tag.id)),
             cooccurring=tuple((self.tag_link(t, src), n) for t, n in top),
-            papers=self.items(papers, src),
-            inferred=self.items(self.inferred_members[tag.id], src),
+            inferred=len(self.inferred_members[tag.id]),
         )
 
     # -- collections and timeline ----------------------------------------------------------
 
     def collection_page(self, c: Collection) -> CollectionPage:
-        src = collection_src(c.id)
+        return CollectionPage(collection_src(c.id), c)
+
+    def collection_members(self, cid: str) -> list[Paper]:
+        """The papers of a collection, newest first."""
         if self._collection_members is None:  # one pass over the papers for every collection
             members: dict[str, list[Paper]] = {}
             for p in self.atlas.papers:
-                for cid in p.collections:
-                    members.setdefault(cid, []).append(p)
-            self._collection_members = members
-        papers = self._collection_members.get(c.id, [])
-        return CollectionPage(src, c, self.items(newest_first(papers), src))
+                for c in p.collections:
+                    members.setdefault(c, []).append(p)
+            self._collection_members = {c: newest_first(ps) for c, ps in members.items()}
+        return self._collection_members.get(cid, [])
 
     def collection_links(self, from_src: str) -> tuple[Link, ...]:
         return tuple(Link(c.name, link(from_src, collection_src(c.id))) for c in self.atlas.collections)
@@ -454,38 +422,31 @@ class SiteViews:
         return self._years
 
     def year_page(self, year: str, papers: Sequence[Paper]) -> YearPage:
-        src = year_src(year)
+        return YearPage(year_src(year), year, len(papers))
+
+    def months(self, year: str) -> list[tuple[str, str, list[Paper]]]:
+        """The papers of a year by month, newest first: (name, heading anchor, papers)."""
         groups: dict[str, list[Paper]] = {}
-        for p in newest_first(papers):
+        for p in newest_first(self.years()[year]):
             groups.setdefault(p.published[5:7] if p.published else "", []).append(p)
-        months = tuple(
-            MonthGroup(
-                f"{MONTH_NAMES[int(m) - 1]} {year}" if m else "Undated",
-                _month_anchor(year, m),
-                self.items(ps, src),
-            )
+        return [
+            (f"{MONTH_NAMES[int(m) - 1]} {year}" if m else "Undated", _month_anchor(year, m), ps)
             for m, ps in groups.items()
-        )
-        return YearPage(src, year, len(papers), months)
+        ]
 
     def year_summaries(self, from_src: str) -> tuple[YearSummary, ...]:
         out: list[YearSummary] = []
         for year, papers in sorted(
             self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True
         ):
-            months = Counter(p.published[5:7] for p in papers if p.published)
-            href = link(from_src, year_src(year))
-            out.append(
-                YearSummary(
-                    year,
-                    href,
-                    len(papers),
-                    tuple(
-                        (Link(MONTH_NAMES[int(m) - 1], f"{href}#{_month_anchor(year, m)}"), n)
-                        for m, n in sorted(months.items(), reverse=True)
-                    ),
-                )
-            )
+            months = sorted(Counter(p.published[5:7] for p in papers if p.published).items(), reverse=True)
+            month_links = []
+            before = 0  # papers of later months: the year's list is newest first, paged
+            for m, n in months:
+                page = link(from_src, page_src(year_src(year), page_of(before)))
+                month_links.append((Link(MONTH_NAMES[int(m) - 1], f"{page}#{_month_anchor(year, m)}"), n))
+                before += n
+            out.append(YearSummary(year, link(from_src, year_src(year)), len(papers), tuple(month_links)))
         return tuple(out)
 
     # -- home -------------------------------------------------------------------------------
@@ -516,15 +477,6 @@ class SiteViews:
 
 def _month_anchor(year: str, month: str) -> str:
     return f"{year}-{month}" if month else "undated"
-
-
-def _reason(tags: Sequence[str], terms: Sequence[str]) -> str:
-    parts = []
-    if tags:
-        parts.append("shared tags: " + ", ".join(tags))
-    if terms:
-        parts.append("shared terms: " + ", ".join(terms))
-    return "; ".join(parts) or "similar wording"
 
 
 def elsewhere(title: str) -> tuple[Link, ...]:
