@@ -15,8 +15,9 @@ Material's own search downloads one JSON of every page's text before it can answ
     ``b/<k>.bin``: two bitmaps of ``ceil(n/8)`` bytes (in the title; anywhere), bit ``d % 8`` of byte
     ``d // 8`` for document ``d``. Bitmaps cap what a very common word costs a query at ``n/4`` bytes.
 ``d/<j>.json``
-    document metadata, ``BLOCK`` documents a file: ``[location, title, snippet]``; only the
-    blocks of the top results are fetched.
+    document metadata, ``BLOCK`` documents a file: ``[location, title, snippet]``, and a fourth
+    element, the byline (date · organisation or authors · upvotes), for a paper that has one;
+    only the blocks of the top results are fetched.
 
 Scoring is BM25F (title weighted ``TITLE_WEIGHT``) split as ``idf(df) * impact``: the impact
 (the saturated, length-normalised term frequency) is quantised per posting, the idf is computed
@@ -66,10 +67,11 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from .model import Paper
+from .views import byline
 
 log = logging.getLogger("mkdocs.plugins.atlas_search")
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bylines in the metadata blocks
 INDEX_DIR = "search/atlas"
 BLOCK = 16  # documents per metadata file
 SHARD_BYTES = 32 * 1024  # target size of a term shard
@@ -169,6 +171,7 @@ class SearchDoc:
     title: str
     text: str
     snippet: str
+    byline: str = ""  # a paper's date, organisation or authors, upvotes
 
 
 def plain(text: str) -> str:
@@ -204,7 +207,7 @@ def paper_docs(
         names = (tag_names or {}).get(p.id, ())
         if names:
             text = text + "\n" + " ".join(names)
-        yield SearchDoc(p.url, plain(p.title), text, snippet(p.abstract))
+        yield SearchDoc(p.url, plain(p.title), text, snippet(p.abstract), byline(p) or "")
 
 
 # -- building --------------------------------------------------------------------------------------
@@ -306,7 +309,11 @@ def build_index(docs: Iterable[SearchDoc], out_dir: Path, *, shard_bytes: int = 
         d = n_docs - 1
         title.add(d, _token_bytes(doc.title), term_id)
         body.add(d, _token_bytes(doc.text), term_id)
-        rows.append([doc.location, doc.title, doc.snippet])
+        rows.append(
+            [doc.location, doc.title, doc.snippet, doc.byline]
+            if doc.byline
+            else [doc.location, doc.title, doc.snippet]
+        )
         if len(rows) == BLOCK:
             writer.write(f"d/{d // BLOCK}.json", _dumps(rows).encode("utf-8"))
             rows = []
@@ -461,6 +468,7 @@ class Hit:
     location: str
     title: str
     snippet: str
+    byline: str
     score: float
     matched: tuple[str, ...]  # query words found in the document
     missing: tuple[str, ...]
@@ -566,6 +574,10 @@ class IndexReader:
             yield d, q
 
     def search(self, query: str, limit: int = FIRST_RESULTS) -> list[Hit]:
+        return self.search_counted(query, limit)[0]
+
+    def search_counted(self, query: str, limit: int = FIRST_RESULTS) -> tuple[list[Hit], int]:
+        """The best ``limit`` hits and how many documents match in all (the worker announces it)."""
         words = parse_query(query, frozenset(self.manifest["stop"]), self.manifest["words"])
         found = [self.variants(qw) for qw in words]
         budget = int(self.manifest["bitmaps"])
@@ -600,11 +612,11 @@ class IndexReader:
         hits = []
         block = int(self.manifest["block"])
         for d in ranked:
-            location, title, snip = self.block(d // block)[d % block]
+            location, title, snip, *by = self.block(d // block)[d % block]
             matched = tuple(qw.word for g, qw in enumerate(words) if mask[d] >> g & 1)
             missing = tuple(qw.word for g, qw in enumerate(words) if not mask[d] >> g & 1)
-            hits.append(Hit(d, location, title, snip, score[d], matched, missing))
-        return hits
+            hits.append(Hit(d, location, title, snip, by[0] if by else "", score[d], matched, missing))
+        return hits, len(score)
 
 
 def _df(entry: Any) -> int:
