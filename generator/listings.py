@@ -65,6 +65,7 @@ class PaperList:
     without: str | None = None  # the chip its cards leave out (the tag or topic of the page)
     filters: tuple[str, ...] = ()  # "year", "collection": the filters its page offers
     flat: bool = False  # the sections only split the date order (months): sorted, it is one list
+    heading: str | None = "Papers"  # the list's heading, above its tools (a year page has its months)
 
     @property
     def count(self) -> int:
@@ -93,6 +94,7 @@ class ListPage:
 
     src: str
     title: str
+    heading: str | None
     first_href: str  # page 1
     number: int
     pages: int
@@ -132,22 +134,22 @@ class Listings:
             out: list[PaperList] = []
             both = ("year", "collection")
             for tag in atlas.taxonomy.tags:
-                sections = [Section("Papers", "papers", None, v.tag_members[tag.id])]
+                sections = [Section(None, None, None, v.tag_members[tag.id])]
                 inferred = v.inferred_members[tag.id]
                 if inferred:
                     title = "Tagged by inference"
                     sections.append(Section(title, "tagged-by-inference", INFERRED_NOTE, inferred))
                 out.append(PaperList(tag_src(tag.id), tag.name, tuple(sections), tag.id, both))
             for topic in atlas.topics:
-                section = Section("Papers", "papers", None, v.topic_members(topic))
+                section = Section(None, None, None, v.topic_members(topic))
                 out.append(PaperList(topic_src(topic.id), topic.name, (section,), topic.id, both))
             for c in atlas.collections:
-                section = Section("Papers", "papers", None, v.collection_members(c.id))
+                section = Section(None, None, None, v.collection_members(c.id))
                 out.append(PaperList(collection_src(c.id), c.name, (section,), None, ("year",)))
             for year in v.years():
                 months = tuple(Section(name, anchor, None, ps) for name, anchor, ps in v.months(year))
                 title = "Undated papers" if year == "undated" else f"Papers of {year}"
-                out.append(PaperList(year_src(year), title, months, flat=True))
+                out.append(PaperList(year_src(year), title, months, flat=True, heading=None))
             self._lists = {lst.src: lst for lst in out}
         return self._lists
 
@@ -190,6 +192,7 @@ class Listings:
         return ListPage(
             src=src,
             title=lst.title,
+            heading=lst.heading,
             first_href=link(src, first),
             number=number,
             pages=pages,
