@@ -9,8 +9,8 @@ each in a FRESH child process (so every peak RSS belongs to one stage):
 * ``tags``: load the taxonomy, tag every paper;
 * ``related``: related papers (TF-IDF top-k);
 * ``mentions``: mentions and their backlinks;
-* ``render``: every generated page as the MkDocs plugin produces it (``Renderer.documents()``: Markdown
-  and page meta), plus ``papers.json`` and the feed;
+* ``render``: every generated page as the MkDocs plugin produces it (``Renderer.documents()``: Markdown,
+  raw HTML blocks and page meta), plus each list's ``cards.json``, ``papers.json`` and the feed;
 * ``mkdocs build``: the whole build with the repository's ``mkdocs.yml``, ``docs/``, templates and
   taxonomy, its plugin pointed at the synthetic corpus (generation included);
 * ``floor``: :mod:`benchmarks.floor`, a plain ``mkdocs build`` of N paper-shaped pages;
@@ -192,7 +192,9 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
         size = 0
         for doc in renderer.documents():  # what the plugin hands MkDocs (meta apart, no YAML)
             pages += 1
-            size += len(doc.markdown)
+            size += len(doc.markdown) + sum(map(len, doc.raw))
+        for _path, text in renderer.listings.data_files():  # each list's cards.json
+            size += len(text)
         size += len(renderer.records_json())
         size += len(atom_feed(atlas, "http://127.0.0.1:8000/", "Paper Atlas", 50))
         return {"pages": pages, "chars": size}
@@ -306,6 +308,8 @@ def profile_stages(inputs: Inputs, top: int) -> str:
         )
         renderer = Renderer(atlas, inputs.templates)
         for _ in renderer.documents():
+            pass
+        for _ in renderer.listings.data_files():
             pass
         renderer.records_json()
 
