@@ -195,3 +195,12 @@ def test_timeline_months_link_to_the_page_that_starts_them(views: SiteViews) -> 
             expected = page_src(f"{year.year}.md", page_of(before))
             assert href == expected and anchor.startswith(year.year), (href, expected)
             before += n
+
+
+def test_without_directory_urls_links_and_data_files_follow(views: SiteViews) -> None:
+    listings = Listings(views, directory_urls=False, per_page=1)
+    assert listings.page("tags/memory.md").data == "memory/cards.json"
+    assert listings.page("tags/memory/page/2.md").data == "../cards.json"
+    data = json.loads(dict(listings.data_files())["tags/memory/cards.json"])
+    assert data["paper"] == ["../../papers/", ".html"]
+    assert all(chip[1].startswith("../") and chip[1].endswith(".html") for chip in data["chips"])

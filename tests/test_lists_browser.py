@@ -336,8 +336,12 @@ def test_cards_fit_a_390px_phone(kind: str, site_server: SiteServer, open_page: 
              const lh = parseFloat(getComputedStyle(r).lineHeight); return r.clientHeight <= lh * 1.5 })"""
     )
     assert all(reasons)
+    if kind == "paper":  # the related papers' compact cards
+        page.evaluate("() => document.getElementById('related-papers').scrollIntoView()")
     screenshot(page, f"{kind}-cards-phone")
     desktop = open_page(url)
+    if kind == "paper":
+        desktop.page.evaluate("() => document.getElementById('related-papers').scrollIntoView()")
     screenshot(desktop.page, f"{kind}-cards-desktop")
     assert_clean(opened)
 
@@ -372,4 +376,20 @@ def test_axe_on_a_paged_list_its_sorted_view_and_a_preview(
     _paper_link(page).hover()
     page.locator(".pa-preview").wait_for(state="visible")
     assert page.evaluate(run) == []
+    assert_clean(opened)
+
+
+def test_the_home_pages_search_button_opens_search_on_a_phone(
+    site_server: SiteServer, open_page: Any
+) -> None:
+    """On a phone the header has only a search icon; the home page's button opens the same search."""
+    opened = open_page("", viewport=PHONE_390)
+    page = opened.page
+    page.locator("article .pa-search-button").click()
+    page.wait_for_function("() => document.getElementById('__search').checked")
+    box = page.locator("input.md-search__input")
+    box.wait_for(state="visible")
+    box.fill("attention")
+    page.locator(".md-search-result__item").first.wait_for()
+    screenshot(page, "home-search-phone")
     assert_clean(opened)
