@@ -158,13 +158,6 @@ class Listings:
         for lst in self.lists().values():
             yield from later_pages(lst.src, lst.count, self.per_page)
 
-    def is_page(self, src: str) -> bool:
-        """Whether ``src`` is a page of one of the lists (the first or a later one)."""
-        split = split_page_src(src)
-        first, number = split if split else (src, 1)
-        lst = self.lists().get(first)
-        return lst is not None and number <= page_count(lst.count, self.per_page)
-
     def page(self, src: str) -> ListPage:
         """The page ``src`` of its list (``tags/x.md`` or ``tags/x/page/3.md``)."""
         split = split_page_src(src)
