@@ -6,7 +6,9 @@ adds each generated page with ``File.generated`` (no temporary files, nothing st
 ahead on another core (or then and there): the Markdown of all pages never sits in memory at
 once, and is dropped once converted;
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
-hold, without writing and re-parsing YAML); ``on_serve`` adds the corpus, taxonomy and
+hold, without writing and re-parsing YAML); ``on_page_content`` puts the page's raw HTML blocks
+(card lists, the abstract), which Python-Markdown never had to parse, in place of their
+placeholders (:func:`generator.site.render.restore_raw`); ``on_serve`` adds the corpus, taxonomy and
 templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
 whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
 to the next.
@@ -36,7 +38,7 @@ from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.feed import atom_feed
 from generator.site.outputs import record_lines
-from generator.site.render import Document, Renderer
+from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
@@ -70,6 +72,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer: Renderer | None = None
         self.sources: frozenset[str] = frozenset()
         self.meta: dict[str, dict[str, Any]] = {}
+        self.raw: dict[str, tuple[str, ...]] = {}
         self.ahead: dict[str, Document] = {}
         self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
@@ -91,6 +94,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self._log_diagnostics(atlas)
         self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
         self.meta = {}
+        self.raw = {}
         self.render_seconds = 0.0
         self.rendered_here = 0
         sources = self.renderer.sources()
@@ -106,6 +110,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         renderer = self.renderer
         self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
         files.append(self._records_file(config, atlas, renderer.routes))
+        for data_file in self._list_data_files(config, renderer):
+            files.append(data_file)
         site_url = config.site_url or ""
         files.append(
             File.generated(
@@ -143,6 +149,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             self.rendered_here += 1
         if doc.meta:
             self.meta[src] = doc.meta
+        if doc.raw:
+            self.raw[src] = doc.raw
         self.render_seconds += time.perf_counter() - started
         return doc.markdown
 
@@ -154,9 +162,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A generated page's Markdown is not needed once converted: let it go (~500 MB at 100k)."""
+        """Put the page's raw HTML blocks in place. A generated page's Markdown is not needed once
+        converted: let it go (~500 MB at 100k)."""
         if page.file.src_uri in self.sources:
             page.markdown = ""
+            html = restore_raw(html, self.raw.pop(page.file.src_uri, ()))
         return html
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -190,6 +200,17 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             handle.writelines(record_lines(atlas, site))
         os.replace(partial, destination)
         return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
+
+    def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
+        """Each list's ``cards.json`` (generator/site/listings.py), written straight into the site folder
+        as ``papers.json`` is, one at a time."""
+        out = []
+        for path, text in renderer.listings.data_files():
+            destination = Path(config.site_dir) / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8", newline="\n")
+            out.append(File.generated(config, path, abs_src_path=str(destination)))
+        return out
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         strict = self.config.corpus_problems in ("strict", "warning")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 
 HOME = "index.md"
 TAGS = "tags/index.md"
@@ -40,6 +41,28 @@ def collection(cid: str) -> str:
 
 def year(name: str) -> str:
     return f"timeline/{name}.md"
+
+
+_LIST_PAGE = re.compile(r"^(?P<base>.+)/page/(?P<number>[1-9][0-9]*)\.md$")
+
+
+def list_page(first: str, number: int) -> str:
+    """Page ``number`` of the long list whose first page is ``first``: ``tags/x.md`` itself for 1,
+    then ``tags/x/page/2.md`` and on (URL ``tags/x/page/2/``)."""
+    return first if number == 1 else f"{first.removesuffix('.md')}/page/{number}.md"
+
+
+def split_list_page(src: str) -> tuple[str, int] | None:
+    """``tags/x/page/3.md`` -> (``tags/x.md``, 3); None for a source that is no list's later page."""
+    found = _LIST_PAGE.match(src)
+    if found is None or int(found["number"]) < 2:
+        return None
+    return found["base"] + ".md", int(found["number"])
+
+
+def list_data(first: str) -> str:
+    """The data file of the list whose first page is ``first``: ``tags/x/cards.json``."""
+    return f"{first.removesuffix('.md')}/cards.json"
 
 
 class UnknownPage(ValueError):
@@ -79,6 +102,16 @@ class Routes:
         self._check(to_src)
         link = relative_url(self.url(to_src), self.url(from_src))
         return f"{link}#{anchor}" if anchor else link
+
+    def file_href(self, from_src: str, path: str) -> str:
+        """The URL of ``path``, a file of the site that is not a page (a list's data file), relative
+        to the page built from ``from_src``, for raw HTML."""
+        return relative_url(path, self.url(from_src))
+
+    def href_from_file(self, path: str, to_src: str) -> str:
+        """The URL of the page ``to_src`` relative to the file ``path`` (a list's data file)."""
+        self._check(to_src)
+        return relative_url(self.url(to_src), path)
 
     def md(self, from_src: str, to_src: str, anchor: str = "") -> str:
         """A Markdown link from the source ``from_src`` to the source ``to_src`` (MkDocs rewrites it)."""
