@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.enrich import embed
 from generator.ingest.corpus import load_corpus
@@ -42,6 +45,54 @@ def test_a_vector_does_not_depend_on_its_batch(
     assert together.tobytes() == model.encode(texts).tobytes()
     assert together[5].tobytes() == model.encode([texts[5]])[0].tobytes()
     assert not model.encode([""]).any()  # no token: a zero vector, not NaN
+
+
+def _whole_text_vectors(model: embed.StaticModel, texts: list[str]) -> np.ndarray:
+    """The reference: every text tokenized whole, its token counts times the table, over its length."""
+    encoded = model.tokenizer.encode_batch(texts, add_special_tokens=False)  # type: ignore[attr-defined]
+    lengths = np.array([len(e.ids) for e in encoded], dtype=np.int64)
+    ids = np.array([t for e in encoded for t in e.ids], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = sp.csr_matrix((np.ones(len(ids), np.float32), ids, indptr), shape=(len(texts), len(model.table)))
+    counts.sum_duplicates()
+    sums = np.asarray(counts @ model.table, dtype=np.float32)
+    return sums / np.maximum(lengths, 1)[:, None].astype(np.float32)
+
+
+AWKWARD = [
+    "",
+    " ",
+    "a ",
+    "a  ",
+    "\u2581",
+    "a\u2581 b",
+    "  lead  and  double  spaces",
+    "x <s> y",
+    "x<s> y</s>",
+    "<unk>",
+    "tab\there\nnew line\n",
+    "\n\nx",
+    "ünï  cödé 日本語 😀 e\u0301 x",
+]
+
+
+PIECES = (" ", "  ", "\u2581", "\n", "\t", "a", "Net", "ing", "<s>", "</s>", "<unk>", "ü", "日", "😀", ".")
+
+
+def test_words_tokenized_once_give_the_vectors_of_whole_texts(papers: tuple[Paper, ...]) -> None:
+    model = embed.load_model()
+    texts = [embed.paper_text(p) for p in papers] + AWKWARD
+    assert model.encode(texts).tobytes() == _whole_text_vectors(model, texts).tobytes()
+    words = model.words(embed.paper_text(papers[0]))
+    assert len(words) > 20 and "".join(words).replace(" ", "") == embed.paper_text(papers[0]).replace(" ", "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=16), min_size=1, max_size=6))
+def test_words_tokenized_once_match_whole_texts_on_any_text(pieces: list[list[str]]) -> None:
+    model = embed.load_model()
+    texts = ["".join(p) for p in pieces]
+    assert model.encode(texts).tobytes() == _whole_text_vectors(model, texts).tobytes()
 
 
 def test_paper_vectors_are_unit_rows_and_related_meaning_is_closer(papers: tuple[Paper, ...]) -> None:

@@ -129,9 +129,28 @@ def test_blocks_and_group_scan_do_not_change_the_result(
     monkeypatch.setattr(links, "GROUP", 4)  # the group scan on every block
     monkeypatch.setattr(links, "PAIR_CHUNK", 13)
     assert links.related_papers(papers, tags) == expected
-    monkeypatch.setattr(links, "GROUP", 10**6)  # never the group scan
+    monkeypatch.setattr(links, "GROUP", 1)  # never the group scan
     monkeypatch.setattr(links, "DENSE_TERMS", 3)  # almost every term sparse
     assert links.related_papers(papers, tags) == expected
+
+
+def test_exact_candidates_are_the_brute_force_top_whatever_the_blocks(
+    corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each block is scored against itself and the later rows only; the later rows take their
+    candidates among the block from the same products (the scores are symmetric)."""
+    papers, _ = corpus
+    space = vectorize(papers)
+    full, _ = brute_force(space)
+    take = 12
+    for rows in (1, 7, 64, len(papers)):
+        monkeypatch.setattr(links, "BLOCK_CELLS", rows * len(papers))
+        found = links._exact_candidates(space, take)
+        assert found.shape == (len(papers), take) and (found >= 0).all()
+        for i, row in enumerate(found.tolist()):
+            assert i not in row and len(set(row)) == take
+            kth = np.sort(full[i])[-take]
+            assert (full[i, row] >= kth - 1e-5).all()  # nothing clearly worse than the take-th best
 
 
 def test_ties_go_to_the_smaller_id() -> None:

@@ -6,6 +6,8 @@ LLMs. Its two files, the weights (16 MB, safetensors) and the tokenizer (JSON), 
 pinned ``wordllama`` wheel: nothing is downloaded at build or run time, and the weights' SHA-256 is
 checked on load (:data:`WEIGHTS_SHA256`). A paper's vector is the mean of its tokens' vectors (title
 and abstract): a sparse count matrix times the table, about 100x cheaper than running a transformer.
+The tokenizer never merges across a space, so each distinct word of the corpus is tokenized once and
+a text's token counts are summed from its words' (:meth:`StaticModel.encode`).
 ``benchmarks/eval_related.py`` measured the choice against MiniLM and the lexical baselines.
 
 Vectors are cached in ``cache_dir`` (``.cache/paper-atlas/`` by default, the folder CI restores)
@@ -20,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +44,18 @@ DIMENSIONS = 256
 CACHE_DIR = Path(".cache/paper-atlas")
 CACHE_ENV = "PAPER_ATLAS_CACHE"  # another cache folder; "off" for none
 CENTRE_PRIOR = 50  # below this many papers the mean direction removed is scaled by n / CENTRE_PRIOR
-ENCODE_BATCH = 4096  # texts tokenized at once: bounds the token lists held in memory
+ENCODE_BATCH = 4096  # texts split (or words tokenized) at once: bounds the lists held in memory
 
 
 class WeightsError(RuntimeError):
     """The packaged weights are missing or are not the ones this module was measured with."""
+
+
+# The tokenizer's normalizer turns every space into "\u2581" and prepends one to the text, and no
+# token of its vocabulary holds "\u2581" after another character: a text's tokens are the tokens of
+# its words (a run of spaces and what follows up to the next space) one after the other. Each word
+# but the first is written without its first space, which the normalizer puts back.
+_WORD = re.compile("[ \u2581]([ \u2581]*[^ \u2581]*)")
 
 
 @dataclass(frozen=True)
@@ -53,23 +64,68 @@ class StaticModel:
 
     table: np.ndarray  # (tokens, DIMENSIONS) float32
     tokenizer: object  # tokenizers.Tokenizer
+    specials: tuple[str, ...] = ()  # added tokens (``<s>``...), matched in the raw text
+
+    def words(self, text: str) -> list[str]:
+        """Pieces of ``text`` whose tokens, one piece after the other, are the text's tokens.
+
+        A text that ends in a space, or holds an added token (the tokenizer splits those out before
+        normalizing, and prepends to each part), is one piece: the rule above does not hold there.
+        """
+        if text.endswith((" ", "\u2581")) or any(special in text for special in self.specials):
+            return [text]
+        return _WORD.findall(" " + text)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw vectors of ``texts``: the mean of each text's token vectors (zeros for no token)."""
-        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        """Raw vectors of ``texts``: the mean of each text's token vectors (zeros for no token).
+
+        Each distinct word is tokenized once (:meth:`words`): a text's token counts are the sum of
+        its words' token counts, a sparse (texts x words) times (words x tokens) product, then
+        (texts x tokens) times the table. The counts are exact small integers, so the vectors are
+        the same numbers as tokenizing each text whole.
+        """
+        index: dict[str, int] = {}
+        batches: list[tuple[int, np.ndarray, np.ndarray]] = []
         for start in range(0, len(texts), ENCODE_BATCH):
-            chunk = list(texts[start : start + ENCODE_BATCH])
-            encoded = self.tokenizer.encode_batch(chunk, add_special_tokens=False)  # type: ignore[attr-defined]
-            lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
-            ids = np.fromiter((t for e in encoded for t in e.ids), dtype=np.int64, count=int(lengths.sum()))
-            indptr = np.concatenate([[0], np.cumsum(lengths)])
-            counts = sp.csr_matrix(
-                (np.ones(len(ids), dtype=np.float32), ids, indptr), shape=(len(chunk), len(self.table))
+            pieces = [self.words(t) for t in texts[start : start + ENCODE_BATCH]]
+            lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+            every = list(chain.from_iterable(pieces))
+            for word in dict.fromkeys(every):
+                index.setdefault(word, len(index))
+            columns = np.fromiter(map(index.__getitem__, every), dtype=np.int64, count=len(every))
+            batches.append((start, np.concatenate([[0], np.cumsum(lengths)]), columns))
+        word_tokens = self._word_tokens(list(index))
+        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for start, indptr, columns in batches:
+            words = sp.csr_matrix(
+                (np.ones(len(columns), dtype=np.float32), columns, indptr),
+                shape=(len(indptr) - 1, len(index)),
             )
+            counts = (words @ word_tokens).tocsr()
             counts.sum_duplicates()  # sorted columns: each row is summed in the same order every time
+            counts.sort_indices()
+            tokens = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
             sums = np.asarray(counts @ self.table, dtype=np.float32)
-            vectors[start : start + len(chunk)] = sums / np.maximum(lengths, 1)[:, None].astype(np.float32)
+            vectors[start : start + counts.shape[0]] = sums / np.maximum(tokens, 1)[:, None]
         return vectors
+
+    def _word_tokens(self, words: list[str]) -> sp.csr_matrix:
+        """(words x tokens) counts of each word's tokens."""
+        ids: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        for start in range(0, len(words), ENCODE_BATCH):
+            encoded = self.tokenizer.encode_batch(  # type: ignore[attr-defined]
+                words[start : start + ENCODE_BATCH], add_special_tokens=False
+            )
+            sizes = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
+            flat = (t for e in encoded for t in e.ids)
+            ids.append(np.fromiter(flat, dtype=np.int64, count=int(sizes.sum())))
+            lengths.append(sizes)
+        every = np.concatenate([np.zeros(0, np.int64), *ids])
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate([np.zeros(0, np.int64), *lengths]))])
+        return sp.csr_matrix(
+            (np.ones(len(every), dtype=np.float32), every, indptr), shape=(len(words), len(self.table))
+        )
 
 
 def _package_file(name: str) -> Path:
@@ -99,7 +155,8 @@ def load_model() -> StaticModel:
     tokenizer = Tokenizer.from_str(json.dumps(json.loads(config)))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    return StaticModel(table, tokenizer)
+    specials = tuple(sorted(t.content for t in tokenizer.get_added_tokens_decoder().values()))
+    return StaticModel(table, tokenizer, specials)
 
 
 def paper_text(paper: Paper) -> str:

@@ -30,7 +30,7 @@ HNSW_BUILD = 80  # efConstruction
 HNSW_SEARCH = 128  # efSearch
 BLOCK_CELLS = 8_000_000  # rows per block x columns: bounds each dense block in memory
 DENSE_TERMS = 1024  # the most frequent terms go into a dense matrix (BLAS), the rest stay sparse
-GROUP = 64  # top-k search: columns are scanned in groups of this many, by their maximum
+GROUP = 64  # top-k search: columns are scanned in groups of at most this many, by their maximum
 TIE_MARGIN = 8  # candidates kept beyond k, so that ties around the k-th place resolve by id
 PAIR_CHUNK = 50_000  # paper pairs whose exact score and shared terms are computed at once
 REASON_TERMS = 3
@@ -66,12 +66,13 @@ def _best_columns(block: np.ndarray, own: np.ndarray | None, take: int) -> np.nd
     if take >= width:
         columns = np.broadcast_to(np.arange(width), (rows, width))
         return np.where(np.isneginf(block), -1, columns)
-    if take * GROUP * 2 <= width:
+    group = min(GROUP, width // (2 * take))
+    if group >= 2:
         # Only the groups with the `take` highest maxima can hold the `take` highest scores.
-        groups = -(-width // GROUP)
-        maxima = np.maximum.reduceat(block, np.arange(0, width, GROUP), axis=1)
+        groups = -(-width // group)
+        maxima = np.maximum.reduceat(block, np.arange(0, width, group), axis=1)
         best_groups = np.argpartition(maxima, groups - take, axis=1)[:, groups - take :]
-        near = (best_groups[:, :, None] * GROUP + np.arange(GROUP)).reshape(rows, -1)
+        near = (best_groups[:, :, None] * group + np.arange(group)).reshape(rows, -1)
         outside = near >= width  # past the end of a short last group
         near = np.minimum(near, width - 1)
         scores = np.take_along_axis(block, near, axis=1)
@@ -85,12 +86,30 @@ def _best_columns(block: np.ndarray, own: np.ndarray | None, take: int) -> np.nd
     return np.where(np.isneginf(picked), -1, columns)
 
 
+def _merge_best(
+    scores: np.ndarray, columns: np.ndarray, block: np.ndarray, offset: int, own: np.ndarray | None
+) -> None:
+    """Fold a block of scores (rows x block columns, the first at ``offset``) into each row's best
+    so far (``scores``, ``columns``: rows x take, -1 and -inf where none yet). Changes all three."""
+    take = scores.shape[1]
+    found = _best_columns(block, own, take)
+    found_scores = np.take_along_axis(block, np.maximum(found, 0), axis=1)
+    found_scores[found < 0] = -np.inf
+    both_scores = np.hstack([scores, found_scores])
+    both_columns = np.hstack([columns, np.where(found >= 0, found + offset, -1)])
+    keep = np.argpartition(both_scores, both_scores.shape[1] - take, axis=1)[:, -take:]
+    scores[:] = np.take_along_axis(both_scores, keep, axis=1)
+    columns[:] = np.take_along_axis(both_columns, keep, axis=1)
+
+
 def _exact_candidates(space: Space, take: int) -> np.ndarray:
     """Each paper's ``take`` most similar others by the score of the whole space, every pair scored.
 
-    A block of rows at a time; the product of a block with every row is nearly dense, so the most
-    frequent terms and the semantic vectors are multiplied as dense matrices (BLAS) and only the
-    rarer terms as sparse.
+    A block of rows at a time, each against itself and the rows after it only: the scores are
+    symmetric, so a block's products with later rows also give those rows' candidates among the
+    block (half the work of scoring every row against every row). The product of a block with
+    the other rows is nearly dense, so the most frequent terms and the semantic vectors are
+    multiplied as dense matrices (BLAS) and only the rarer terms as sparse.
     """
     tfidf = space.matrix
     n, n_terms = tfidf.shape
@@ -106,16 +125,21 @@ def _exact_candidates(space: Space, take: int) -> np.ndarray:
     sparse_part = (tfidf[:, rare] * lexical).tocsr()
     sparse_t = sparse_part.T.tocsc()
     block_rows = max(1, BLOCK_CELLS // n)
-    candidates = np.empty((n, min(take, n)), dtype=np.int64)
+    take = min(take, n)
+    scores = np.full((n, take), -np.inf, dtype=np.float32)
+    columns = np.full((n, take), -1, dtype=np.int64)
     for start in range(0, n, block_rows):
         stop = min(start + block_rows, n)
-        block = dense[start:stop] @ dense_t
+        block = dense[start:stop] @ dense_t[:, start:]
         if sparse_part.nnz:
-            extra = (sparse_part[start:stop] @ sparse_t).tocsr()
+            extra = (sparse_part[start:stop] @ sparse_t[:, start:]).tocsr()
             rows = np.repeat(np.arange(stop - start), np.diff(extra.indptr))
             block[rows, extra.indices] += extra.data  # one entry per (row, column): no duplicates
-        candidates[start:stop] = _best_columns(block, np.arange(start, stop), take)
-    return candidates
+        later = np.ascontiguousarray(block[:, stop - start :].T)  # the later rows against this block
+        _merge_best(scores[start:stop], columns[start:stop], block, start, np.arange(stop - start))
+        if stop < n:
+            _merge_best(scores[stop:], columns[stop:], later, start, None)
+    return columns
 
 
 def _index_vectors(space: Space) -> np.ndarray:
