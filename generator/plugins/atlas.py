@@ -35,6 +35,7 @@ from generator.parallel import Stream
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.feed import atom_feed
+from generator.site.map import MapJob
 from generator.site.outputs import record_lines
 from generator.site.render import Document, Renderer
 from generator.site.routes import Routes
@@ -74,6 +75,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
         self.rendered_here = 0
+        self.map_job: MapJob | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -101,6 +103,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             files.append(File.generated(config, src, content=""))
         self.sources = frozenset(sources)
         self._close_stream()
+        # The map's layout runs in another process while MkDocs converts the pages (on_post_build).
+        self.map_job = MapJob(self.renderer.map)
         # The pages are rendered on another core, in the order MkDocs reads them, while it
         # converts the ones before (generator.parallel; without it, each is rendered when read).
         renderer = self.renderer
@@ -172,6 +176,15 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer = None
         self._close_stream()
         return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the map's data files, once its layout is done."""
+        if self.map_job is not None:
+            written, size, seconds = self.map_job.write(Path(config.site_dir))
+            log.info(
+                "paper-atlas: map data, %d files, %.1f MB, layout in %.2fs", written, size / 1e6, seconds
+            )
+        self.map_job = None
 
     def _close_stream(self) -> None:
         if self.stream is not None:

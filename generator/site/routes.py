@@ -18,6 +18,7 @@ HOME = "index.md"
 TAGS = "tags/index.md"
 COLLECTIONS = "collections/index.md"
 TIMELINE = "timeline/index.md"
+MAP = "map.md"
 RECORDS = "papers.json"
 FEED = "feed.xml"
 
@@ -40,6 +41,13 @@ def collection(cid: str) -> str:
 
 def year(name: str) -> str:
     return f"timeline/{name}.md"
+
+
+def map_query(paper: str | None = None, tag: str | None = None) -> str:
+    """The map page's query string: centred on a paper (``?paper=<id>``) or highlighting a tag."""
+    if paper is not None:
+        return f"?paper={paper}"
+    return f"?tag={tag}" if tag is not None else ""
 
 
 class UnknownPage(ValueError):
