@@ -28,6 +28,8 @@ from markupsafe import Markup
 from generator.atlas import Atlas
 from generator.site.escape import attribute, markdown_text, url_path
 from generator.site import routes
+from generator.site.charts import Trends
+from generator.site.map import SiteMap
 from generator.site.routes import Routes
 from generator.site.views import SiteViews, citation_date
 
@@ -118,6 +120,8 @@ class Renderer:
         self.env = make_environment(template_dir)
         self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
+        self.trends = Trends(atlas, self.routes)
+        self.map = SiteMap(atlas, self.routes)
 
     def _render(self, template: str, **context: Any) -> str:
         compiled = self._templates.get(template)
@@ -143,6 +147,7 @@ class Renderer:
             *(routes.collection(c.id) for c in atlas.collections),
             routes.TIMELINE,
             *(routes.year(year) for year in self.views.years()),
+            routes.MAP,
         ]
 
     def document(self, src: str) -> Document:
@@ -151,13 +156,19 @@ class Renderer:
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
         if src == routes.HOME:
-            return Document(src, self._render("home.md.j2", page=v.home_page()))
+            return Document(src, self._render("home.md.j2", page=v.home_page(), chart=self.trends.home()))
         if folder == "papers":
             return self.paper_document(key)
         if src == routes.TAGS:
-            return Document(src, self._render("tags.md.j2", page=v.tags_overview()))
+            trends = self.trends
+            overview = v.tags_overview()
+            return Document(
+                src, self._render("tags.md.j2", page=overview, growth=trends.growth(), links=trends.cooccurrence())
+            )
         if folder == "tags":
-            return Document(src, self._render("tag.md.j2", page=v.tag_page(v.tag_by_id[key])))
+            page = v.tag_page(v.tag_by_id[key])
+            on_map = self.routes.href(src, routes.MAP) + routes.map_query(tag=key)
+            return Document(src, self._render("tag.md.j2", page=page, chart=self.trends.tag(key), map_href=on_map))
         if folder == "topics":
             return Document(src, self._render("topic.md.j2", page=v.topic_page(v.topic_by_id[key])))
         if src == routes.COLLECTIONS:
@@ -166,11 +177,16 @@ class Renderer:
             return Document(src, self._render("collections.md.j2", collections=pairs))
         if folder == "collections":
             collection = v.collection_by_id[key]
-            return Document(src, self._render("collection.md.j2", page=v.collection_page(collection)))
+            listing = v.collection_page(collection)
+            return Document(src, self._render("collection.md.j2", page=listing, chart=self.trends.collection(key)))
         if src == routes.TIMELINE:
             return Document(src, self._render("timeline.md.j2", years=v.year_summaries(src)))
         if folder == "timeline":
             return Document(src, self._render("year.md.j2", page=v.year_page(key, v.years()[key])))
+        if src == routes.MAP:
+            # Material's front matter: the map takes the whole width (no navigation, no contents).
+            meta = {"hide": ["navigation", "toc"], "description": "A map of every paper of the atlas."}
+            return Document(src, self._render("map.md.j2", page=self.map.page()), meta)
         raise KeyError(src)
 
     def paper_document(self, pid: str) -> Document:
@@ -185,4 +201,5 @@ class Renderer:
         date = citation_date(page.paper.published)
         if date:
             meta["paper"]["citation_publication_date"] = date
-        return Document(page.src, self._render("paper.md.j2", page=page), meta)
+        on_map = self.routes.href(page.src, routes.MAP) + routes.map_query(paper=pid)
+        return Document(page.src, self._render("paper.md.j2", page=page, map_href=on_map), meta)
