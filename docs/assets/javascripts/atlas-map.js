@@ -163,9 +163,11 @@
       labels.append(a)
       return { x: l.x * 2 - 1, y: 1 - l.y * 2, el: a }
     })
-    root.dataset.state = "ready"
+    /* For the browser tests (tests/test_browser.py): where a point is drawn, in canvas pixels */
+    root.atlasMap = { count: n, screenPosition: i => toScreen(xs[i], ys[i]) }
     placeLabels()
     await applyQuery()
+    root.dataset.state = "ready"
   }
 
   /* Screen position of a point given in normalized device coordinates (regl-scatterplot's own
