@@ -60,7 +60,7 @@ RESULTS = REPO / "benchmarks" / "RESULTS.md"
 QUICK_RESULTS = REPO / "benchmarks" / "out" / "RESULTS-quick.md"
 BEGIN = "<!-- results:begin (written by python -m benchmarks.run; edit outside the markers) -->"
 END = "<!-- results:end -->"
-STAGES = ("parse", "tags", "related", "mentions", "render")
+STAGES = ("parse", "tags", "related", "mentions", "render", "map")
 INCREMENTAL_PAPERS = 20  # papers in the file added for the incremental rebuild
 INCREMENTAL_FILE = "zzz_incremental.txt"
 # The plugin logs its own time: the atlas and page list in on_files, the pages as MkDocs reads them.
@@ -203,6 +203,44 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def stage_map(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    """The map's layout (the vector space is computed before the clock starts: the build shares it),
+    then its data files, and their sizes: raw, and gzip-compressed as GitHub Pages serves them."""
+    import gzip
+
+    from generator.enrich.layout import layout
+    from generator.enrich.vectors import vectorize
+    from generator.site.map import SiteMap
+    from generator.site.routes import Routes
+
+    atlas = _atlas_from_state(inputs)
+    space = vectorize(atlas.papers)
+
+    def run() -> dict[str, Any]:
+        started = time.perf_counter()
+        placed = layout(atlas.papers, space)
+        layout_seconds = time.perf_counter() - started
+        site_map = SiteMap(atlas, Routes())
+        page = site_map.page()
+        first_paint = {"page config": page.config.encode("utf-8")}
+        later: dict[str, bytes] = {}
+        for rel, data in site_map.files(placed):
+            name = rel.rsplit("/", 1)[-1]
+            (first_paint if name in ("points.bin", "labels.json") else later)[name] = data
+        return {
+            "layout_seconds": layout_seconds,
+            "landmarks": placed.landmarks,
+            "first_paint_bytes": sum(map(len, first_paint.values())),
+            "first_paint_gzip_bytes": sum(len(gzip.compress(d, 6)) for d in first_paint.values()),
+            "points_gzip_bytes": len(gzip.compress(first_paint.get("points.bin", b""), 6)),
+            "other_files": len(later),
+            "other_bytes": sum(map(len, later.values())),
+            "other_gzip_bytes": sum(len(gzip.compress(d, 6)) for d in later.values()),
+        }
+
+    return run
+
+
 def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
     """Prepare the stage's inputs, then time the stage alone."""
     prepare = {
@@ -211,6 +249,7 @@ def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
         "related": stage_related,
         "mentions": stage_mentions,
         "render": stage_render,
+        "map": stage_map,
     }[name]
     run = prepare(inputs)
     rss_before = current_rss_mb()
@@ -408,6 +447,14 @@ def bench_size(n: int, seed: int, work: Path, repeat: int, log: Callable[[str], 
     for name in STAGES:
         out, wall, peak = _child(["stage", name, *common])
         note = f"child wall {wall:.1f} s; RSS at start of stage {out['rss_before_mb']:.0f} MB"
+        if name == "map":
+            note += (
+                f"; layout {out['layout_seconds']:.1f} s ({out['landmarks']:,} landmarks by t-SNE); "
+                f"before first paint {out['first_paint_bytes'] / 1e6:.2f} MB, "
+                f"gzip {out['first_paint_gzip_bytes'] / 1e6:.2f} MB; "
+                f"{out['other_files']} lazy files {out['other_bytes'] / 1e6:.1f} MB, "
+                f"gzip {out['other_gzip_bytes'] / 1e6:.1f} MB"
+            )
         result.rows.append(Row(n, name, out["seconds"], peak, note))
         log(f"  {name:<12} {out['seconds']:8.2f} s  {peak:8.0f} MB  ({note})")
     shutil.rmtree(state)
