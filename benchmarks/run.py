@@ -208,18 +208,15 @@ def stage_map(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     then its data files, and their sizes: raw, and gzip-compressed as GitHub Pages serves them."""
     import gzip
 
-    from generator.enrich.layout import layout
     from generator.enrich.vectors import vectorize
-    from generator.site.map import SiteMap
+    from generator.site.map import SiteMap, timed_layout
     from generator.site.routes import Routes
 
     atlas = _atlas_from_state(inputs)
     space = vectorize(atlas.papers)
 
     def run() -> dict[str, Any]:
-        started = time.perf_counter()
-        placed = layout(atlas.papers, space)
-        layout_seconds = time.perf_counter() - started
+        placed, layout_seconds = timed_layout([p.id for p in atlas.papers], space)  # as in the build
         site_map = SiteMap(atlas, Routes())
         page = site_map.page()
         first_paint = {"page config": page.config.encode("utf-8")}

@@ -36,8 +36,8 @@ def atlas():  # type: ignore[no-untyped-def]
 
 
 def test_layout_is_deterministic_and_in_the_unit_square(atlas) -> None:  # type: ignore[no-untyped-def]
-    first = layout(atlas.papers, atlas.space)
-    again = layout(atlas.papers, vectorize(atlas.papers))
+    first = layout([p.id for p in atlas.papers], atlas.space)
+    again = layout([p.id for p in atlas.papers], vectorize(atlas.papers))
     assert first.xy.shape == (len(atlas.papers), 2)
     assert np.array_equal(first.xy, again.xy)
     assert first.xy.min() >= 0 and first.xy.max() <= 1
@@ -46,10 +46,10 @@ def test_layout_is_deterministic_and_in_the_unit_square(atlas) -> None:  # type:
 
 def test_landmarks_stay_when_papers_are_added(atlas) -> None:  # type: ignore[no-untyped-def]
     papers = atlas.papers
-    few = {papers[i].id for i in landmark_rows(papers, 3).tolist()}
-    more = {papers[i].id for i in landmark_rows(papers, 4).tolist()}
+    few = {papers[i].id for i in landmark_rows([p.id for p in papers], 3).tolist()}
+    more = {papers[i].id for i in landmark_rows([p.id for p in papers], 4).tolist()}
     assert few < more
-    without_last = {papers[i].id for i in landmark_rows(papers[:-1], 3).tolist()}
+    without_last = {papers[i].id for i in landmark_rows([p.id for p in papers[:-1]], 3).tolist()}
     if papers[-1].id not in few:
         assert without_last == few
 
@@ -70,7 +70,7 @@ def test_layout_places_similar_papers_near_each_other() -> None:
         object.__setattr__(papers[-1], "id", f"p{k:02d}-{k:08x}")
         object.__setattr__(papers[-1], "title", f"{topic} {k}")
         object.__setattr__(papers[-1], "abstract", text + " " + text)
-    placed = layout(papers, vectorize(papers))
+    placed = layout([p.id for p in papers], vectorize(papers))
     xy = placed.xy
     same = 0
     for i in range(len(papers)):
@@ -82,7 +82,7 @@ def test_layout_places_similar_papers_near_each_other() -> None:
 
 def test_map_files(atlas) -> None:  # type: ignore[no-untyped-def]
     site_map = SiteMap(atlas, Routes())
-    placed = layout(atlas.papers, atlas.space)
+    placed = layout([p.id for p in atlas.papers], atlas.space)
     files = dict(site_map.files(placed))
     folder = f"map/{site_map.version}"
     n = len(atlas.papers)
@@ -108,6 +108,23 @@ def test_map_files(atlas) -> None:  # type: ignore[no-untyped-def]
     assert all(0 <= label["x"] <= 1 and 0 <= label["y"] <= 1 for label in labels)
     # The same atlas gives the same files, byte for byte; the version names them.
     assert dict(SiteMap(atlas, Routes()).files(placed)) == files
+
+
+def test_map_job_in_a_fresh_process_writes_the_same_files(atlas, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The build computes the layout in a spawned process (parallel.call_in_fresh_process): the
+    files are those of the layout computed here."""
+    import generator.parallel as parallel
+    from generator.site.map import MapJob
+
+    site_map = SiteMap(atlas, Routes())
+    monkeypatch.setattr(parallel, "MIN_SIZE", 0)
+    monkeypatch.setattr(parallel, "ENABLED", True)
+    written, size, _ = MapJob(site_map).write(tmp_path)
+    placed = layout([p.id for p in atlas.papers], atlas.space)
+    expected = dict(site_map.files(placed))
+    assert written == len(expected) and size == sum(map(len, expected.values()))
+    for rel, data in expected.items():
+        assert (tmp_path / rel).read_bytes() == data, rel
 
 
 def test_page_config_is_safe_inside_a_script(atlas) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,6 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
 from generator.enrich.vectors import Space
-from generator.model import Paper
 
 SEED = 0
 DIMENSIONS = 32
@@ -42,7 +41,7 @@ BLOCK = 4_096  # non-landmark papers compared with the landmarks at once
 
 @dataclass(frozen=True)
 class Layout:
-    """Every paper's position on the map, in paper order: ``xy[i]`` in [0, 1]^2 for ``papers[i]``."""
+    """Every paper's position on the map, in paper order: ``xy[i]`` in [0, 1]^2 for paper ``i``."""
 
     xy: np.ndarray  # float64, shape (n, 2)
     landmarks: int  # how many papers t-SNE laid out itself
@@ -60,9 +59,10 @@ def _id_hash(paper_id: str) -> int:
         return int(sum(ord(ch) * 31**k for k, ch in enumerate(paper_id)) % 2**32)
 
 
-def landmark_rows(papers: Sequence[Paper], count: int = LANDMARKS) -> np.ndarray:
-    """Rows of the landmark papers: the ``count`` smallest id hashes (ties by id), sorted."""
-    order = sorted(range(len(papers)), key=lambda i: (_id_hash(papers[i].id), papers[i].id))
+def landmark_rows(ids: Sequence[str], count: int = LANDMARKS) -> np.ndarray:
+    """Rows of the landmark papers (``ids``: the paper ids, in row order): the ``count`` smallest id
+    hashes (ties by id), sorted."""
+    order = sorted(range(len(ids)), key=lambda i: (_id_hash(ids[i]), ids[i]))
     return np.sort(np.asarray(order[:count], dtype=np.int64))
 
 
@@ -132,12 +132,12 @@ def _scaled(xy: np.ndarray) -> np.ndarray:
     return clipped
 
 
-def layout(papers: Sequence[Paper], space: Space) -> Layout:
-    """The map's position of every paper of ``papers`` (rows of ``space``, in the same order)."""
-    n = len(papers)
+def layout(ids: Sequence[str], space: Space) -> Layout:
+    """The map's position of every paper, by id (``ids``: the rows of ``space``, in the same order)."""
+    n = len(ids)
     if n == 0:
         return Layout(np.zeros((0, 2)), 0)
-    landmarks = landmark_rows(papers)
+    landmarks = landmark_rows(ids)
     vectors = features(space, landmarks)
     positions = np.empty((n, 2))
     positions[landmarks] = _tsne(vectors[landmarks])
@@ -145,7 +145,7 @@ def layout(papers: Sequence[Paper], space: Space) -> Layout:
     if len(rest):
         positions[rest] = _place(vectors, landmarks, positions[landmarks], rest)
         span = float((positions.max(axis=0) - positions.min(axis=0)).max()) or 1.0
-        hashes = np.array([_id_hash(papers[i].id) for i in rest.tolist()], dtype=np.uint64)
+        hashes = np.array([_id_hash(ids[i]) for i in rest.tolist()], dtype=np.uint64)
         angle = (hashes % 3600).astype(np.float64) * (2 * np.pi / 3600)
         radius = ((hashes // 3600) % 1000).astype(np.float64) / 1000 * JITTER * span
         positions[rest] += np.column_stack([np.cos(angle), np.sin(angle)]) * radius[:, None]

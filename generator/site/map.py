@@ -37,8 +37,8 @@ import numpy as np
 from generator.atlas import Atlas
 from generator.enrich import layout as layout_module
 from generator.enrich.layout import Layout, layout
-from generator.enrich.vectors import vectorize
-from generator.parallel import call_in_background
+from generator.enrich.vectors import Space, vectorize
+from generator.parallel import call_in_fresh_process
 from generator.search.writer import paper_order
 from generator.site import routes
 from generator.site.palette import OTHER_NAME, TopTags, top_tags
@@ -275,7 +275,10 @@ class MapJob:
     def __init__(self, site_map: SiteMap) -> None:
         atlas = site_map.atlas
         self.site_map = site_map
-        self._wait = call_in_background(lambda: _timed_layout(atlas), len(atlas.papers))
+        space = atlas.space if atlas.space is not None else vectorize(atlas.papers)
+        ids = [p.id for p in atlas.papers]
+        # A fresh process, not a fork: this one has run OpenMP code (k-means), which a fork breaks.
+        self._wait = call_in_fresh_process(timed_layout, (ids, space), len(ids))
 
     def write(self, site_dir: Path) -> tuple[int, int, float]:
         """Write every file under ``site_dir`` (dropping older versions); (files, bytes, layout seconds)."""
@@ -295,8 +298,11 @@ class MapJob:
         return written, size, seconds
 
 
-def _timed_layout(atlas: Atlas) -> tuple[Layout, float]:
+def timed_layout(ids: list[str], space: Space) -> tuple[Layout, float]:
+    """The layout of the papers ``ids`` (rows of ``space``) and its seconds, on one thread."""
+    from threadpoolctl import threadpool_limits
+
     started = time.perf_counter()
-    space = atlas.space if atlas.space is not None else vectorize(atlas.papers)
-    placed = layout(atlas.papers, space)
+    with threadpool_limits(limits=1):
+        placed = layout(ids, space)
     return placed, time.perf_counter() - started
