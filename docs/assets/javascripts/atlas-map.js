@@ -56,9 +56,10 @@
     reset: element("button", { type: "button", "aria-label": "Show the whole map" }, "⤢"),
   }
   controls.append(buttons.in, buttons.out, buttons.reset)
-  const status = element("p", { class: "pa-map-status", "aria-live": "polite" })
+  /* The page reserves the map's box and the status line, so nothing shifts when they fill */
+  const status = document.getElementById("pa-map-status") || element("p", { class: "pa-map-status" })
   stage.append(canvas, labels, tip, controls)
-  root.append(status, stage)
+  root.append(stage)
   root.dataset.state = "loading"
 
   /* ------------------------------------------------------------------------------- the data */
