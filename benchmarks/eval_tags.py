@@ -48,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.eval_tags", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--taxonomy", type=Path, default=Path("taxonomy.yml"))
+    parser.add_argument("--examples", type=int, default=0, help="print this many inferences to judge by eye")
     args = parser.parse_args(argv)
 
     corpus = load_corpus(args.corpus)
@@ -72,6 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         names, weights = zip(*sorted(frequency.items()), strict=True)
         drawn = [{rng.choices(names, weights)[0]} for _ in tagged]
         print(_row("baseline: random tag by frequency", drawn, actual))
+    if args.examples:
+        step = max(1, len(tagged) // args.examples)
+        print(f"\nExamples at the build's thresholds, every {step}th (inferred | the rules' tags | title):")
+        for n, i in enumerate(tagged[::step][: args.examples]):
+            ballot = ballots[n * step]
+            guess = sorted(t for t, k, s in ballot if k >= MIN_SUPPORT and s >= MIN_SHARE)
+            shown = ", ".join(guess) or "(none: automatic topic)"
+            print(f"- {shown} | {', '.join(rule_tags[i])} | {papers[i].title}")
+        print()
     for support in SUPPORTS:
         for share in SHARES:
             predicted = [{t for t, n, s in ballot if n >= support and s >= share} for ballot in ballots]

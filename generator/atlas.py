@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from generator.enrich.embed import VectorCache, cache_dir_from_env
 from generator.enrich.inference import InferredTag, infer_tags
 from generator.enrich.mentions import backlinks, mentions
 from generator.enrich.related import Neighbours, Related, nearest, related_from
@@ -80,6 +81,7 @@ class Atlas:
                 "score": r.score,
                 "shared_tags": list(r.shared_tags),
                 "shared_terms": list(r.shared_terms),
+                "similar_in_meaning": r.similar_in_meaning,
             }
             for r in self.related.get(paper.id, ())
         ]
@@ -145,8 +147,13 @@ def build_atlas(
     taxonomy_path: Path,
     cache: ListingCache | AtlasCache | None = None,
     timings: dict[str, float] | None = None,
+    vectors: VectorCache | None = None,
 ) -> Atlas:
-    """Read, tag and link the corpus. ``timings`` (if given) receives the seconds of each stage."""
+    """Read, tag and link the corpus. ``timings`` (if given) receives the seconds of each stage.
+
+    ``vectors`` caches the semantic vectors between builds; by default in ``$PAPER_ATLAS_CACHE``
+    or ``.cache/paper-atlas/`` (see :mod:`generator.enrich.embed`).
+    """
     atlas_cache = cache if isinstance(cache, AtlasCache) else None
     listings = cache.listings if isinstance(cache, AtlasCache) else cache
     with _timed(timings, "parse"):
@@ -154,7 +161,8 @@ def build_atlas(
     with _timed(timings, "related"):
         # The heaviest stage needs nothing but the papers: on another core while this one tags.
         papers = corpus.papers
-        space = vectorize(papers)  # before the fork: the child inherits it, and it stays here too
+        vectors = vectors if vectors is not None else VectorCache(cache_dir_from_env())
+        space = vectorize(papers, vectors)  # before the fork: the child inherits it, and it stays here too
         neighbours = call_in_background(lambda: nearest(papers, space=space), len(papers))
     with _timed(timings, "tags"):
         taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)

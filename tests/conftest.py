@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# Builds under test keep no semantic-vector cache in the working tree (tests/test_embed.py tests the
+# cache in temporary folders); subprocesses (mkdocs build) inherit this.
+os.environ["PAPER_ATLAS_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

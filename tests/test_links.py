@@ -14,6 +14,7 @@ from generator import parallel
 from generator.enrich import related as links
 from generator.enrich.tagging import tag_papers
 from generator.enrich.taxonomy import load_taxonomy
+from generator.enrich.vectors import LEXICAL_WEIGHT, Space, vectorize
 from generator.ingest.corpus import ListingCache, load_corpus
 from generator.model import Paper
 
@@ -33,7 +34,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[Paper, ...],
 
 def reference_terms(papers: tuple[Paper, ...], i: int, j: int) -> tuple[str, ...]:
     """The shared terms of one pair, computed the slow, obvious way."""
-    space = links.vectorize(papers)
+    space = vectorize(papers)
     tfidf, vocab = space.matrix, space.vocab
     a, b = tfidf.getrow(i), tfidf.getrow(j)
     both = a.multiply(b).tocoo()
@@ -43,12 +44,22 @@ def reference_terms(papers: tuple[Paper, ...], i: int, j: int) -> tuple[str, ...
     return tuple(str(vocab[c]) for _, c in order[: links.REASON_TERMS])
 
 
+def brute_force(space: Space) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair's score and TF-IDF cosine, the obvious way (float64, all pairs), self at -inf."""
+    lexical = (space.matrix @ space.matrix.T).toarray().astype(np.float64)
+    assert space.semantic is not None
+    semantic = space.semantic.astype(np.float64) @ space.semantic.astype(np.float64).T
+    full = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
+    np.fill_diagonal(full, -np.inf)
+    np.fill_diagonal(lexical, -np.inf)
+    return full, lexical
+
+
 def test_related_is_the_top_k_of_a_brute_force_product(corpus: tuple[tuple[Paper, ...], dict]) -> None:
     papers, tags = corpus
-    related = links.related_papers(papers, tags)
-    tfidf = links.vectorize(papers).matrix
-    full = (tfidf @ tfidf.T).toarray().astype(np.float64)
-    np.fill_diagonal(full, -np.inf)
+    space = vectorize(papers)
+    related = links.related_papers(papers, tags, space=space)
+    full, lexical = brute_force(space)
     index = {p.id: i for i, p in enumerate(papers)}
     checked = 0
     for i, p in enumerate(papers):
@@ -63,11 +74,50 @@ def test_related_is_the_top_k_of_a_brute_force_product(corpus: tuple[tuple[Paper
             j = index[r.id]
             assert abs(r.score - row[j]) <= 1e-4
             assert row[j] >= kth - 1e-4
+            # "similar in meaning" only where shared words alone would not have chosen it
+            outranked = (lexical[i] > lexical[i, j] + 1e-4).sum() >= K
+            assert r.similar_in_meaning == (lexical[i, j] <= 0) or (r.similar_in_meaning and outranked)
             assert r.shared_tags == tuple(t for t in tags[p.id] if t in tags[r.id])
             if checked < 200:
                 assert r.shared_terms == reference_terms(papers, i, j)
                 checked += 1
     assert checked == 200
+    flagged = sum(r.similar_in_meaning for found in related.values() for r in found)
+    assert 0 < flagged < len(papers) * K  # the semantic part decides some links, not all
+
+
+def test_a_lexical_only_space_is_tfidf_cosine(corpus: tuple[tuple[Paper, ...], dict]) -> None:
+    papers, tags = corpus
+    space = vectorize(papers, semantic=False)
+    related = links.related_papers(papers, tags, space=space)
+    full = (space.matrix @ space.matrix.T).toarray().astype(np.float64)
+    np.fill_diagonal(full, -np.inf)
+    index = {p.id: i for i, p in enumerate(papers)}
+    for i, p in enumerate(papers):
+        kth = np.sort(full[i])[-K]
+        for r in related[p.id]:
+            assert not r.similar_in_meaning
+            assert abs(r.score - full[i, index[r.id]]) <= 1e-4 and full[i, index[r.id]] >= kth - 1e-4
+
+
+def test_merging_every_file_into_one_leaves_every_related_list_unchanged(tmp_path: Path) -> None:
+    """Related papers read title and abstract only: never the collection (the evaluation's proxy)."""
+    corpus = load_corpus(ROOT / "corpus")
+    assert len(corpus.collections) > 1
+    merged = tmp_path / "one"
+    merged.mkdir()
+    # one file, entries in another order, no metadata
+    entries = sorted(corpus.papers, key=lambda p: p.title[::-1])
+    (merged / "everything.txt").write_text("".join(f"{p.title}\n{p.abstract}\n\n" for p in entries))
+    again = load_corpus(merged).papers
+    assert [(p.id, p.title, p.abstract) for p in again] == [
+        (p.id, p.title, p.abstract) for p in corpus.papers
+    ]
+    assert {c for p in again for c in p.collections} == {"everything"}
+    taxonomy, _ = load_taxonomy(ROOT / "taxonomy.yml")
+    before = links.related_papers(corpus.papers, tag_papers(taxonomy, corpus.papers))
+    after = links.related_papers(again, tag_papers(taxonomy, again))
+    assert after == before
 
 
 def test_blocks_and_group_scan_do_not_change_the_result(
@@ -100,7 +150,7 @@ def test_ties_go_to_the_smaller_id() -> None:
     )
     id_rank = np.array([0, 3, 1, 2, 4])
     candidates = np.array([[1, 2, 3, 4], [0, 2, -1, -1], [0, 1, 3, 4], [0, 1, 2, 4], [0, 1, 2, 3]])
-    papers, scores = links._rank(tfidf, candidates, 3, id_rank)
+    papers, scores, _ = links._rank(Space(tfidf, np.array(list("abcde"))), candidates, 3, id_rank)
     assert papers[0].tolist() == [2, 3, 1] and scores[0].tolist() == [0.7071] * 3
     assert papers[1].tolist() == [0, 2, -1]  # paper 4 shares no term: never related
     assert papers[4].tolist() == [-1, -1, -1]
@@ -114,16 +164,28 @@ def test_best_columns() -> None:
     assert everything.tolist() == [[-1, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, -1]]
 
 
-def test_lsa_path(corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_approximate_path_against_brute_force(
+    corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HNSW path (faiss) finds the brute-force neighbours, ranks them alike, and is deterministic."""
     papers, tags = corpus
+    space = vectorize(papers)
+    exact = links.related_papers(papers, tags, space=space)
     monkeypatch.setattr(links, "EXACT_LIMIT", 10)
     monkeypatch.setattr(links, "LSA_DIMENSIONS", 32)
-    first = links.related_papers(papers, tags)
-    assert first == links.related_papers(papers, tags)  # deterministic
+    first = links.related_papers(papers, tags, space=space)
+    assert first == links.related_papers(papers, tags, space=space)  # deterministic
     assert all(len(r) == K for r in first.values())
-    exact = links.related_papers(papers[:30], tags)
+    found = sum(len({r.id for r in first[p]} & {r.id for r in exact[p]}) for p in exact)
+    assert found / sum(map(len, exact.values())) >= 0.95  # recall at 5 against exact
+    full, _ = brute_force(space)
+    index = {p.id: i for i, p in enumerate(papers)}
+    for i, p in enumerate(papers):
+        for r in first[p.id]:
+            assert abs(r.score - full[i, index[r.id]]) <= 1e-4  # exact scores whatever found them
+    small = vectorize(papers[:30])
     monkeypatch.setattr(links, "LSA_DIMENSIONS", 10_000)  # more than there are terms: clamped
-    assert set(links.related_papers(papers[:30], tags)) == set(exact)
+    assert set(links.related_papers(papers[:30], tags, space=small)) == {p.id for p in papers[:30]}
 
 
 def test_tiny_corpora(tmp_path: Path) -> None:

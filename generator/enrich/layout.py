@@ -72,7 +72,7 @@ def features(space: Space, fit_rows: np.ndarray) -> np.ndarray:
     The SVD is fitted on ``fit_rows`` (the landmarks), then every row is projected on it: a sparse
     product, linear in the corpus.
     """
-    matrix = space.matrix
+    matrix = space.rows()  # TF-IDF and semantic parts, weighted: a dot product is the related-papers score
     n, n_terms = matrix.shape
     dimensions = max(1, min(DIMENSIONS, n_terms - 1, len(fit_rows) - 1))
     if n_terms < 2 or len(fit_rows) < 3:

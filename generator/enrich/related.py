@@ -1,10 +1,12 @@
-"""Related papers: each paper's top-k cosine neighbours in the shared vector space (:mod:`.vectors`).
+"""Related papers: each paper's top-k neighbours in the atlas's one vector space (:class:`Space`).
 
-Up to ``EXACT_LIMIT`` papers every pair is scored, a block of rows at a time (never an all-pairs
-matrix in memory); above it, candidates are searched among LSA vectors (truncated SVD) in the
-nearest k-means clusters only, so time grows about as n**1.5 and memory linearly. Either way the
-candidates are ranked by their exact cosine, rounded before ranking, ties to the smaller id, so
-the result is deterministic and does not depend on blocks or BLAS threads.
+The score of a pair is ``LEXICAL_WEIGHT`` times the cosine of their TF-IDF rows plus the rest times
+the cosine of their semantic vectors (static embeddings, :mod:`generator.enrich.embed`). Up to
+``EXACT_LIMIT`` papers every pair is scored, a block of rows at a time (never an all-pairs matrix in
+memory); above it, candidates come from an HNSW graph (faiss) over dense vectors (LSA of the TF-IDF
+rows and the semantic vectors, weighted alike). Either way the candidates are ranked by their exact
+score, rounded before ranking, ties to the smaller id, so the result is deterministic and does not
+depend on blocks or BLAS threads.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
-from sklearn.preprocessing import normalize
 
 from generator.enrich.vectors import Space, vectorize
 from generator.model import Paper
 
 RELATED_COUNT = 5
 EXACT_LIMIT = 20_000
-LSA_DIMENSIONS = 128
-LSA_CANDIDATES = 40  # per paper, the best by LSA similarity, then ranked by their exact score
-PROBES = 10  # clusters of LSA vectors searched per paper (its own and the nearest ones)
-KMEANS_ROUNDS = 6
+LSA_DIMENSIONS = 128  # dense stand-in for the TF-IDF rows in the approximate search's index
+ANN_CANDIDATES = 40  # per paper, the best by the index, then ranked by their exact score
+HNSW_LINKS = 32  # faiss IndexHNSWFlat's M
+HNSW_BUILD = 80  # efConstruction
+HNSW_SEARCH = 128  # efSearch
 BLOCK_CELLS = 8_000_000  # rows per block x columns: bounds each dense block in memory
 DENSE_TERMS = 1024  # the most frequent terms go into a dense matrix (BLAS), the rest stay sparse
 GROUP = 64  # top-k search: columns are scanned in groups of this many, by their maximum
@@ -40,6 +42,8 @@ class Related:
     score: float
     shared_tags: tuple[str, ...]
     shared_terms: tuple[str, ...]
+    similar_in_meaning: bool = False
+    """The semantic part decided: by shared words alone this paper would not be among the k."""
 
 
 def _ranks(values: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -81,19 +85,25 @@ def _best_columns(block: np.ndarray, own: np.ndarray | None, take: int) -> np.nd
     return np.where(np.isneginf(picked), -1, columns)
 
 
-def _exact_candidates(tfidf: sp.csr_matrix, take: int) -> np.ndarray:
-    """Each paper's ``take`` most similar others by the cosine of the TF-IDF rows themselves.
+def _exact_candidates(space: Space, take: int) -> np.ndarray:
+    """Each paper's ``take`` most similar others by the score of the whole space, every pair scored.
 
     A block of rows at a time; the product of a block with every row is nearly dense, so the most
-    frequent terms are multiplied as dense matrices (BLAS) and only the rarer ones as sparse.
+    frequent terms and the semantic vectors are multiplied as dense matrices (BLAS) and only the
+    rarer terms as sparse.
     """
+    tfidf = space.matrix
     n, n_terms = tfidf.shape
+    lexical, semantic = (np.float32(w**0.5) for w in space.weights)
     df = np.bincount(tfidf.indices, minlength=n_terms)
     by_df = np.argsort(-df, kind="stable")
     frequent, rare = np.sort(by_df[:DENSE_TERMS]), np.sort(by_df[DENSE_TERMS:])
-    dense = tfidf[:, frequent].toarray()
+    parts = [tfidf[:, frequent].toarray() * lexical]
+    if space.semantic is not None:
+        parts.append(space.semantic * semantic)
+    dense = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
     dense_t = np.ascontiguousarray(dense.T)
-    sparse_part = tfidf[:, rare].tocsr()
+    sparse_part = (tfidf[:, rare] * lexical).tocsr()
     sparse_t = sparse_part.T.tocsc()
     block_rows = max(1, BLOCK_CELLS // n)
     candidates = np.empty((n, min(take, n)), dtype=np.int64)
@@ -108,61 +118,42 @@ def _exact_candidates(tfidf: sp.csr_matrix, take: int) -> np.ndarray:
     return candidates
 
 
-def _lsa_candidates(tfidf: sp.csr_matrix, take: int) -> np.ndarray:
-    """Each paper's ``take`` most similar others by LSA, searched in the nearest clusters only.
-
-    The TF-IDF rows are projected on ``LSA_DIMENSIONS`` latent dimensions (truncated SVD) and
-    grouped by spherical k-means into about sqrt(n) clusters; each cluster's papers are compared
-    with the papers of its ``PROBES`` nearest clusters (itself included), one dense product per
-    cluster. Work and memory grow as n * PROBES * n / clusters, about n**1.5, never n**2.
-    """
+def _index_vectors(space: Space) -> np.ndarray:
+    """Dense stand-ins for the rows of ``space``, for the approximate search's index: the TF-IDF
+    rows projected on ``LSA_DIMENSIONS`` latent dimensions (truncated SVD; their dot products
+    approximate the TF-IDF cosines) beside the semantic vectors, each part scaled by its weight."""
+    tfidf = space.matrix
     n, n_terms = tfidf.shape
+    lexical, semantic = space.weights
     dimensions = max(1, min(LSA_DIMENSIONS, n_terms - 1, n - 1))
     svd = TruncatedSVD(n_components=dimensions, random_state=0, algorithm="randomized")
-    vectors = normalize(svd.fit_transform(tfidf)).astype(np.float32)
-    assign, centres = _spherical_kmeans(vectors, max(1, round(n**0.5)))
-    clusters = len(centres)
-    order = np.argsort(assign, kind="stable")
-    bounds = np.searchsorted(assign[order], np.arange(clusters + 1))
-    members = [order[bounds[c] : bounds[c + 1]] for c in range(clusters)]
-    probes = min(PROBES, clusters)
-    nearest = np.argsort(-(centres @ centres.T), axis=1, kind="stable")[:, :probes]
-    candidates = np.full((n, take), -1, dtype=np.int64)
-    for c in range(clusters):
-        queries = members[c]
-        if not len(queries):
-            continue
-        # The cluster's own papers first, so that row r's own column is r.
-        others = [members[p] for p in nearest[c] if p != c]
-        columns = np.concatenate([queries, *others])
-        block_rows = max(1, BLOCK_CELLS // len(columns))
-        for start in range(0, len(queries), block_rows):
-            stop = min(start + block_rows, len(queries))
-            block = vectors[queries[start:stop]] @ vectors[columns].T
-            best = _best_columns(block, np.arange(start, stop), take)
-            width = best.shape[1]
-            candidates[queries[start:stop], :width] = np.where(best >= 0, columns[np.maximum(best, 0)], -1)
-    return candidates
+    parts = [svd.fit_transform(tfidf) * lexical**0.5]
+    if space.semantic is not None:
+        parts.append(space.semantic * semantic**0.5)
+    return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
 
 
-def _spherical_kmeans(vectors: np.ndarray, clusters: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic k-means on unit vectors (cosine): evenly spaced rows as the first centres."""
-    n = len(vectors)
-    clusters = min(clusters, n)
-    centres = vectors[np.linspace(0, n - 1, clusters).astype(np.int64)].copy()
-    assign = np.zeros(n, dtype=np.int64)
-    chunk = max(1, BLOCK_CELLS // clusters)
-    for _ in range(KMEANS_ROUNDS):
-        for start in range(0, n, chunk):
-            assign[start : start + chunk] = np.argmax(vectors[start : start + chunk] @ centres.T, axis=1)
-        membership = sp.csr_matrix(
-            (np.ones(n, dtype=np.float32), (assign, np.arange(n))), shape=(clusters, n)
-        )
-        sums = np.asarray(membership @ vectors)
-        norms = np.linalg.norm(sums, axis=1)
-        filled = norms > 0  # an emptied cluster keeps its centre
-        centres[filled] = sums[filled] / norms[filled, None]
-    return assign, centres
+def _approximate_candidates(space: Space, take: int) -> np.ndarray:
+    """Each paper's ``take`` most similar others by an HNSW graph (faiss ``IndexHNSWFlat``, inner
+    product) over :func:`_index_vectors`. The graph is built on one thread (with more, the order of
+    insertion and so the graph vary from run to run); each search alone is deterministic, so they
+    run on every thread. -1 where fewer were found."""
+    import faiss  # imported here: only corpora above EXACT_LIMIT need it
+
+    vectors = _index_vectors(space)
+    n, width = vectors.shape
+    index = faiss.IndexHNSWFlat(width, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_BUILD
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        index.add(vectors)
+    finally:
+        faiss.omp_set_num_threads(threads)
+    index.hnsw.efSearch = max(HNSW_SEARCH, take + 1)
+    _, found = index.search(vectors, take + 1)
+    found = np.where(found == np.arange(n)[:, None], -1, found)  # a paper is not its own neighbour
+    return np.asarray(found, dtype=np.int64)
 
 
 def _pair_products(
@@ -176,37 +167,59 @@ def _pair_products(
         yield start, both
 
 
-def _exact_scores(tfidf: sp.csr_matrix, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Cosine of each pair of TF-IDF rows, summed in float64 term by term, stored as float32.
+def _exact_scores(space: Space, rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(score, TF-IDF cosine) of each pair, summed in float64 term by term, stored as float32.
 
     The same numbers whatever the blocks, candidate search or BLAS threads that found the pair.
     """
-    scores = np.zeros(len(rows), dtype=np.float32)
-    for start, both in _pair_products(tfidf, rows, others):
+    lexical_weight, semantic_weight = space.weights
+    lexical = np.zeros(len(rows), dtype=np.float64)
+    for start, both in _pair_products(space.matrix, rows, others):
         pair = np.repeat(np.arange(both.shape[0]), np.diff(both.indptr))
         sums = np.bincount(pair, weights=both.data.astype(np.float64), minlength=both.shape[0])
-        scores[start : start + both.shape[0]] = sums.astype(np.float32)
-    return scores
+        lexical[start : start + both.shape[0]] = sums.astype(np.float32)
+    scores = lexical * lexical_weight
+    if space.semantic is not None:
+        for start in range(0, len(rows), PAIR_CHUNK):
+            a = space.semantic[rows[start : start + PAIR_CHUNK]].astype(np.float64)
+            b = space.semantic[others[start : start + PAIR_CHUNK]].astype(np.float64)
+            scores[start : start + len(a)] += semantic_weight * np.einsum("ij,ij->i", a, b)
+    return scores.astype(np.float32), lexical.astype(np.float32)
 
 
 def _rank(
-    tfidf: sp.csr_matrix, candidates: np.ndarray, k: int, id_rank: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The k best candidates of each paper by (-exact score rounded to 4 places, id); -1 past the last."""
+    space: Space, candidates: np.ndarray, k: int, id_rank: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best candidates of each paper by (-exact score rounded to 4 places, id); -1 past the last.
+
+    Also, for each chosen pair, whether the semantic part decided: the two share no term, or at
+    least k of the paper's candidates have a higher TF-IDF cosine (rounded alike, ties by id), so by
+    shared words alone it would not be among the k (the candidates are a subset of all papers:
+    never a false claim).
+    """
     n, width = candidates.shape
     rows = np.repeat(np.arange(n), width)
     flat = candidates.ravel()
     valid = flat >= 0
     raw = np.zeros(len(flat), dtype=np.float32)
-    raw[valid] = _exact_scores(tfidf, rows[valid], flat[valid])
+    words = np.zeros(len(flat), dtype=np.float32)
+    raw[valid], words[valid] = _exact_scores(space, rows[valid], flat[valid])
     # float32 scores times 10**4 are exact in float64, so this rounds exactly like round(x, 4).
     rounded = np.round(raw.astype(np.float64), 4).reshape(n, width)
     positive = (raw > 0).reshape(n, width)
-    order = np.lexsort((id_rank[np.maximum(candidates, 0)], np.where(positive, -rounded, np.inf)), axis=1)
-    order = order[:, :k]
+    ids = id_rank[np.maximum(candidates, 0)]
+    order = np.lexsort((ids, np.where(positive, -rounded, np.inf)), axis=1)[:, :k]
+    lexical = np.where(valid, np.round(words.astype(np.float64), 4), -np.inf).reshape(n, width)
+    by_words = np.lexsort((ids, -lexical), axis=1)
+    place = np.empty_like(by_words)
+    np.put_along_axis(place, by_words, np.arange(width)[None, :], axis=1)
     papers = np.take_along_axis(candidates, order, axis=1)
     keep = np.take_along_axis(positive, order, axis=1)
-    return np.where(keep, papers, -1), np.where(keep, np.take_along_axis(rounded, order, axis=1), 0.0)
+    outranked = np.take_along_axis(place, order, axis=1) >= k
+    no_words = np.take_along_axis(lexical, order, axis=1) <= 0
+    meaning = keep & (outranked | no_words) & (space.semantic is not None)
+    scores = np.where(keep, np.take_along_axis(rounded, order, axis=1), 0.0)
+    return np.where(keep, papers, -1), scores, meaning
 
 
 @dataclass(frozen=True)
@@ -214,39 +227,41 @@ class Neighbours:
     """Related papers as arrays: the heavy part's result, compact enough to pass between processes.
 
     ``papers[i]`` and ``scores[i]`` are paper i's neighbours (indexes into the paper sequence, best
-    first, -1 past the last) and their rounded scores; ``terms`` holds the shared terms of every
-    pair in row-major order (indexes into ``vocab``, -1 past the last).
+    first, -1 past the last) and their rounded scores; ``meaning[i]`` whether the semantic part
+    decided each; ``terms`` holds the shared terms of every pair in row-major order (indexes into
+    ``vocab``, -1 past the last).
     """
 
     papers: np.ndarray
     scores: np.ndarray
     terms: np.ndarray
     vocab: list[str]
+    meaning: np.ndarray | None = None
 
 
 def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT, space: Space | None = None) -> Neighbours:
-    """The k most similar papers of each paper (cosine of TF-IDF vectors) and their shared terms.
+    """The k most similar papers of each paper in the shared space, and their shared terms.
 
     ``space`` is :func:`vectorize` of ``papers`` when the caller already has it.
 
-    Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from LSA
-    clusters (see :func:`_lsa_candidates`). Either way the candidates are ranked by their exact
-    score, rounded to 4 places, ties to the smaller id: the result does not depend on blocks.
+    Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from an HNSW
+    graph (see :func:`_approximate_candidates`). Either way the candidates are ranked by their
+    exact score, rounded to 4 places, ties to the smaller id: the result does not depend on blocks.
     """
     if len(papers) < 2:
         empty = np.full((len(papers), k), -1, dtype=np.int64)
-        return Neighbours(empty, np.zeros((len(papers), k)), np.zeros((0, REASON_TERMS), np.int32), [])
+        none = np.zeros((len(papers), k), dtype=bool)
+        return Neighbours(empty, np.zeros((len(papers), k)), np.zeros((0, REASON_TERMS), np.int32), [], none)
     space = space if space is not None else vectorize(papers)
-    tfidf, vocab = space.matrix, space.vocab
     take = k + 1 + TIE_MARGIN
     if len(papers) <= EXACT_LIMIT:
-        candidates = _exact_candidates(tfidf, take)
+        candidates = _exact_candidates(space, take)
     else:
-        candidates = _lsa_candidates(tfidf, max(take, LSA_CANDIDATES))
-    neighbours, scores = _rank(tfidf, candidates, k, _ranks([p.id for p in papers]))
+        candidates = _approximate_candidates(space, max(take, ANN_CANDIDATES))
+    neighbours, scores, meaning = _rank(space, candidates, k, _ranks([p.id for p in papers]))
     rows, slots = np.nonzero(neighbours >= 0)  # row-major: each paper's neighbours, best first
-    terms = _shared_terms(tfidf, vocab, rows, neighbours[rows, slots])
-    return Neighbours(neighbours, scores, terms, vocab.tolist())
+    terms = _shared_terms(space.matrix, space.vocab, rows, neighbours[rows, slots])
+    return Neighbours(neighbours, scores, terms, space.vocab.tolist(), meaning)
 
 
 def related_from(
@@ -259,25 +274,31 @@ def related_from(
     vocab = neighbours.vocab
     found: list[list[Related]] = [[] for _ in ids]
     empty: tuple[str, ...] = ()
+    meaning = neighbours.meaning if neighbours.meaning is not None else np.zeros_like(neighbours.papers, bool)
     pairs = zip(
         rows.tolist(),
         others.tolist(),
         neighbours.scores[rows, slots].tolist(),
         neighbours.terms.tolist(),
+        meaning[rows, slots].tolist(),
         strict=True,
     )
-    for i, j, score, term_ids in pairs:
+    for i, j, score, term_ids, semantic in pairs:
         mine, theirs = tags.get(ids[i], empty), tags.get(ids[j], empty)
         shared_terms = tuple(vocab[t] for t in term_ids if t >= 0)
-        found[i].append(Related(ids[j], score, tuple(t for t in mine if t in theirs), shared_terms))
+        shared_tags = tuple(t for t in mine if t in theirs)
+        found[i].append(Related(ids[j], score, shared_tags, shared_terms, bool(semantic)))
     return {pid: tuple(items) for pid, items in zip(ids, found, strict=True)}
 
 
 def related_papers(
-    papers: Sequence[Paper], tags: Mapping[str, tuple[str, ...]], k: int = RELATED_COUNT
+    papers: Sequence[Paper],
+    tags: Mapping[str, tuple[str, ...]],
+    k: int = RELATED_COUNT,
+    space: Space | None = None,
 ) -> dict[str, tuple[Related, ...]]:
     """The k most similar papers of each paper, each with its reasons (:func:`nearest`)."""
-    return related_from(nearest(papers, k), papers, tags)
+    return related_from(nearest(papers, k, space), papers, tags)
 
 
 def _shared_terms(

@@ -1,10 +1,10 @@
 """Automatic topics: the papers that neither a rule nor their neighbours tag, grouped and named.
 
 Those papers are clustered by k-means (scikit-learn, fixed seed) on their rows of the atlas's
-shared vector space (:class:`generator.enrich.related.Space`), about ``sqrt(n / 2)`` clusters for ``n``
-papers; a cluster of one paper joins the nearest other cluster. Each topic is named by its most
-distinctive terms: the largest weights of the cluster's mean TF-IDF row, whose IDF is the whole
-corpus's, so words common everywhere rank low.
+shared vector space (:meth:`generator.enrich.vectors.Space.rows`: TF-IDF and semantic vectors), about
+``sqrt(n / 2)`` clusters for ``n`` papers; a cluster of one paper joins the nearest other cluster.
+Each topic is named by its most distinctive terms: the largest weights of the cluster's mean
+TF-IDF row, whose IDF is the whole corpus's, so words common everywhere rank low.
 
 A topic's id comes from its founding paper, the member listed first (by corpus file, then line):
 ``topic-`` and that paper id's hash. Adding corpus files keeps the id (and the URL) for as long
@@ -96,8 +96,7 @@ def find_topics(papers: Sequence[Paper], space: Space, members: Sequence[int]) -
     if not members:
         return ()
     rows = np.asarray(sorted(members, key=lambda i: papers[i].id), dtype=np.int64)
-    vectors = space.matrix[rows]
-    labels = _labels(vectors)
+    labels = _labels(space.rows()[rows])  # the same similarity as related papers
     topics = []
     for label in np.unique(labels):
         mine = rows[labels == label]

@@ -1,7 +1,7 @@
 """The atlas's one vector space: every paper as a row, computed once per build.
 
-Related papers (:mod:`generator.enrich.related`), inferred tags and automatic topics all read the
-same :class:`Space`, so they agree on what "similar" means.
+Related papers (:mod:`generator.enrich.related`), inferred tags, automatic topics and the map all
+read the same :class:`Space`, so they agree on what "similar" means.
 """
 
 from __future__ import annotations
@@ -13,26 +13,62 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from generator.enrich.embed import VectorCache, paper_vectors
 from generator.model import Paper
+
+LEXICAL_WEIGHT = 0.4  # of a pair's score; the semantic cosine has the rest (benchmarks/eval_related.py)
 
 
 @dataclass(frozen=True)
 class Space:
-    """The atlas's paper vectors, computed once per build: one L2-normalized TF-IDF row per paper
-    (in paper order) over ``vocab``. Related papers, inferred tags and automatic topics all read it."""
+    """The atlas's paper vectors, computed once per build, in paper order. Related papers, inferred
+    tags and automatic topics (and any map of the corpus) all read it.
+
+    ``matrix``: one L2-normalized TF-IDF row per paper over ``vocab``; ``semantic``: one unit
+    vector per paper (:func:`generator.enrich.embed.paper_vectors`), or None for a lexical-only space. The
+    similarity of two papers is ``lexical_weight`` times the cosine of their TF-IDF rows plus
+    ``1 - lexical_weight`` times the cosine of their semantic vectors: the dot product of their
+    :meth:`rows`.
+    """
 
     matrix: sp.csr_matrix
     vocab: np.ndarray
+    semantic: np.ndarray | None = None
+    lexical_weight: float = LEXICAL_WEIGHT
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
 
+    @property
+    def weights(self) -> tuple[float, float]:
+        """(lexical, semantic) weights of the score."""
+        if self.semantic is None:
+            return 1.0, 0.0
+        return self.lexical_weight, 1.0 - self.lexical_weight
 
-def vectorize(papers: Sequence[Paper]) -> Space:
-    """The shared vector space of ``papers`` (see :class:`Space`)."""
+    def rows(self) -> sp.csr_matrix:
+        """Each paper as one sparse row, ``[sqrt(wl) * tfidf, sqrt(ws) * semantic]``: the dot product
+        of two rows is the pair's score (k-means and projections can use it as it is)."""
+        lexical, semantic = self.weights
+        if self.semantic is None:
+            return self.matrix
+        both = sp.hstack(
+            [
+                self.matrix * np.float32(lexical**0.5),
+                sp.csr_matrix(self.semantic * np.float32(semantic**0.5)),
+            ],
+            format="csr",
+        )
+        return both.astype(np.float32)
+
+
+def vectorize(papers: Sequence[Paper], cache: VectorCache | None = None, semantic: bool = True) -> Space:
+    """The shared vector space of ``papers`` (see :class:`Space`); ``cache`` keeps semantic vectors
+    between builds; ``semantic=False`` gives the TF-IDF space alone."""
     if not papers:
         return Space(sp.csr_matrix((0, 0), dtype=np.float32), np.array([], dtype=object))
-    return Space(*_vectorize(papers))
+    matrix, vocab = _vectorize(papers)
+    return Space(matrix, vocab, paper_vectors(papers, cache) if semantic else None)
 
 
 def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -268,7 +268,9 @@ class SiteViews:
             RelatedItem(
                 self.by_id[r.id].title,
                 self.routes.href(src, routes.paper(r.id)),
-                _reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms),
+                _reason(
+                    [self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms, r.similar_in_meaning
+                ),
             )
             for r in self.atlas.related.get(p.id, ())
         )
@@ -429,12 +431,14 @@ def _month_anchor(year: str, month: str) -> str:
     return f"{year}-{month}" if month else "undated"
 
 
-def _reason(tags: Sequence[str], terms: Sequence[str]) -> str:
+def _reason(tags: Sequence[str], terms: Sequence[str], meaning: bool = False) -> str:
     parts = []
     if tags:
         parts.append("shared tags: " + ", ".join(tags))
     if terms:
         parts.append("shared terms: " + ", ".join(terms))
+    if meaning:  # the semantic vectors chose it: shared words alone would not have
+        parts.append("similar in meaning")
     return "; ".join(parts) or "similar wording"
 
 
