@@ -1,6 +1,6 @@
 """Trend charts as inline SVG, drawn at build time: no JavaScript, no library.
 
-Each chart is a ``<figure>``: the SVG (with ``<title>`` and ``<desc>``), a caption, and a
+Each chart is a ``<figure>``: the SVG (with ``<title>`` and ``<desc>``), a
 visually hidden ``<table>`` of the same numbers for screen readers. Text takes the theme's
 colours through CSS (``.pa-chart`` in ``docs/assets/atlas.css``), so a chart reads in the light and
 the dark scheme; bars take the top-level tags' colours (:mod:`generator.site.palette`, at least
@@ -81,7 +81,7 @@ def _figure(ident: str, title: str, desc: str, svg_body: str, height: float, tab
         f' xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{ident}-title">{_x(title)}</title><desc id="{ident}-desc">{_x(desc)}</desc>'
         f"{svg_body}</svg>"
-        f"<figcaption>{_x(title)}. {_x(desc)}</figcaption>{table}</figure>"
+        f"{table}<figcaption>{_x(title)}. {_x(desc)}</figcaption></figure>"  # figcaption last (HTML)
     )
 
 
