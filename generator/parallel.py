@@ -71,9 +71,12 @@ def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
     return wait
 
 
-def call_in_fresh_process(function: Callable[..., T], args: tuple[Any, ...], size: int) -> Callable[[], T]:
+def call_in_fresh_process(
+    function: Callable[..., T], args: tuple[Any, ...], size: int, nice: int = 0
+) -> Callable[[], T]:
     """Start ``function(*args)`` in a new Python process (spawned, not forked); the returned
-    function waits for its result.
+    function waits for its result. ``nice`` lowers the child's CPU priority (``os.nice``): work
+    needed later than the other helper's yields the core to it.
 
     For work that may run OpenMP code (openTSNE, parts of scikit-learn) after this process has
     run some: GNU OpenMP does not survive a fork, and a forked child can hang in its first
@@ -85,7 +88,7 @@ def call_in_fresh_process(function: Callable[..., T], args: tuple[Any, ...], siz
         try:
             context = multiprocessing.get_context("spawn")
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_call_function, args=(function, args, send), daemon=True)
+            process = context.Process(target=_call_function, args=(function, args, nice, send), daemon=True)
             process.start()
             send.close()
             started = (receive, process)
@@ -111,7 +114,10 @@ def call_in_fresh_process(function: Callable[..., T], args: tuple[Any, ...], siz
     return wait
 
 
-def _call_function(function: Callable[..., Any], args: tuple[Any, ...], send: Connection) -> None:
+def _call_function(function: Callable[..., Any], args: tuple[Any, ...], nice: int, send: Connection) -> None:
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     _call(lambda: function(*args), send)
 
 

@@ -340,8 +340,34 @@ def test_axe_finds_no_serious_or_critical_violations(
 # --------------------------------------------------------------------------- the map
 
 
-def _map_ready(page: Any) -> None:
+def _map_ready(page: Any, explore: bool = True) -> None:
+    """Wait for the interactive map; ``explore``: press "Explore the map" if nothing started it."""
+    if explore and page.get_attribute("#pa-map", "data-state") == "static":
+        page.locator("#pa-map-explore").click()
     page.wait_for_selector("#pa-map[data-state=ready]", timeout=20_000)
+
+
+def test_map_shows_a_static_picture_until_the_reader_starts(site_server: SiteServer, open_page: Any) -> None:
+    """The page first shows the picture made at build time, with its region labels as links, and
+    loads the WebGL library only when the pointer comes over the map."""
+    opened = open_page("map/")
+    page = opened.page
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.get_attribute("#pa-map", "data-state") == "static"
+    assert page.locator("#pa-map .pa-map-picture").is_visible()
+    assert page.locator("#pa-map .pa-map-picture path").count() >= 2
+    labels = page.locator("#pa-map .pa-map-preview .pa-map-label")
+    assert labels.count() >= 1 and labels.first.get_attribute("href")
+    assert page.locator("#pa-map-explore").is_visible()
+    assert page.locator("#pa-map .pa-map-fallback").is_hidden()
+    assert page.locator("#pa-map canvas").count() == 0
+    assert not [u for u in opened.log.requests if "regl-scatterplot" in u or "points.bin" in u]
+    page.locator("#pa-map .pa-map-picture").hover()
+    _map_ready(page, explore=False)
+    assert page.locator("#pa-map .pa-map-picture").is_hidden()
+    assert [u for u in opened.log.requests if "regl-scatterplot" in u]
+    assert_clean(opened)
 
 
 def _free_point(page: Any) -> dict[str, float]:
@@ -460,9 +486,9 @@ def test_tag_page_links_to_the_map_with_the_tag_highlighted(site_server: SiteSer
 def test_search_box_highlights_matching_points(site_server: SiteServer, open_page: Any) -> None:
     opened = open_page("map/")
     page = opened.page
-    _map_ready(page)
     page.locator("label.md-search__icon, [data-md-toggle=search]").first.evaluate("el => el.click()")
-    page.locator("[data-md-component=search-query]").fill("attention")
+    page.locator("[data-md-component=search-query]").fill("attention")  # also starts the map
+    _map_ready(page, explore=False)
     page.locator(".pa-map-status").filter(has_text="match").wait_for(timeout=10_000)
     status = page.locator(".pa-map-status").inner_text()
     count = int(status.split()[0])
@@ -481,6 +507,7 @@ def test_map_without_javascript_explains_itself(browser: Any, site_server: SiteS
         page.goto(site_server.at("map/"))
         fallback = page.locator("#pa-map .pa-map-fallback")
         assert fallback.is_visible()
+        assert page.locator("#pa-map .pa-map-picture").is_visible()
         hrefs = fallback.locator("a").evaluate_all("els => els.map(a => a.href)")
         assert hrefs == [site_server.at(p) for p in ("tags/", "collections/", "timeline/")]
         assert page.locator("#pa-map-legend li").count() >= 2

@@ -251,3 +251,33 @@ def test_vendored_map_library_is_reproducible(tmp_path: Path) -> None:
     assert (
         shutil.which("node") is None or out.read_bytes() == (VENDOR / "regl-scatterplot.min.js").read_bytes()
     )
+
+
+def test_static_picture_of_the_map(atlas) -> None:  # type: ignore[no-untyped-def]
+    """The picture the page shows before any script: one path per colour, a point per sampled
+    paper, where the layout puts it; the region labels as escaped links placed in percent."""
+    import re
+
+    from generator.site import map as map_module
+
+    site_map = SiteMap(atlas, Routes())
+    placed = layout([p.id for p in atlas.papers], atlas.space)
+    picture = site_map.preview(placed)
+    paths = re.findall(r'<path stroke="(#[0-9a-f]{6})" d="([^"]*)"/>', picture)
+    top = top_tags(atlas)
+    assert sorted(c for c, _ in paths) == sorted({top.colour(top.index(p.id)) for p in atlas.papers})
+    points = [tuple(map(int, m)) for _, d in paths for m in re.findall(r"M(\d+) (\d+)h0", d)]
+    assert len(points) == len(atlas.papers)
+    expected = {tuple(v) for v in np.round(placed.xy * map_module.PREVIEW_SIZE).astype(int).tolist()}
+    assert set(points) == expected
+    for label in site_map.labels(placed):
+        assert f'style="left:{label["x"] * 100:.2f}%;top:{label["y"] * 100:.2f}%"' in picture
+    assert "<script" not in picture
+    # A large corpus is sampled: at most PREVIEW_POINTS points.
+    monkey = map_module.PREVIEW_POINTS
+    try:
+        map_module.PREVIEW_POINTS = 3
+        small = site_map.preview(placed)
+        assert len(re.findall(r"M\d+ \d+h0", small)) <= 3
+    finally:
+        map_module.PREVIEW_POINTS = monkey

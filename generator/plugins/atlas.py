@@ -35,7 +35,7 @@ from generator.parallel import Stream
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.feed import atom_feed
-from generator.site.map import MapJob
+from generator.site.map import PREVIEW, MapJob
 from generator.site.outputs import record_lines
 from generator.site.render import Document, Renderer
 from generator.site.routes import Routes
@@ -176,6 +176,13 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer = None
         self._close_stream()
         return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """The map page gets its static picture, drawn from the layout (done by now, as a rule:
+        it ran while MkDocs converted every page)."""
+        if self.map_job is not None and page.file.src_uri == routes.MAP and PREVIEW in output:
+            output = output.replace(PREVIEW, self.map_job.preview(), 1)
+        return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the map's data files, once its layout is done."""

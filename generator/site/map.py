@@ -5,10 +5,12 @@ their colours and pages), every tag's page and data file, the first paper id of 
 and how to make a paper's URL. The files, under ``map/<version>/`` in the site, are written after
 the layout (:mod:`generator.enrich.layout`) is known:
 
-* ``points.bin``, fetched before the first paint: for n papers in id order, n little-endian
+* the static picture (:meth:`SiteMap.preview`), in the page itself: an SVG of a sample of the points
+  and the region labels, shown until the reader starts to use the map;
+* ``points.bin``, fetched when the reader starts to use the map: for n papers in id order, n little-endian
   ``uint16`` x, n ``uint16`` y (the layout's [0, 1] scaled to 0..65535) and n ``uint8`` colour
   indices (the top-level tag, :data:`generator.site.palette.NONE` for none): 5 bytes a paper;
-* ``labels.json``, also before the first paint: the dense regions' labels (tag or topic, position);
+* ``labels.json``, fetched with it: the dense regions' labels (tag or topic, position);
 * ``titles-<k>.json``, fetched on hover or click: ``[id, title, byline]`` of papers
   ``k * CHUNK`` to ``(k + 1) * CHUNK - 1``;
 * ``tag-<id>.bin``, fetched for ``?tag=<id>``: ``uint32`` indices of the papers carrying it (by
@@ -24,6 +26,7 @@ the layout is still running in another process.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import shutil
 import time
@@ -52,6 +55,9 @@ GRID = 24  # cells per side when looking for dense regions
 MAX_LABELS = 24
 LABEL_SPACING = 0.09  # least distance between two labels, in map units ([0, 1])
 MIN_PURITY = 0.3  # share of a region's papers that must carry its label
+PREVIEW = "<!-- pa-map-preview -->"  # where the built page gets the static picture (SiteMap.preview)
+PREVIEW_POINTS = 4_000  # points drawn in the static picture, at most
+PREVIEW_SIZE = 1_000  # the picture's coordinates, 0..PREVIEW_SIZE on both axes
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class MapPage:
     count: int
     legend: tuple[LegendEntry, ...]
     config: str  # JSON for the page's <script type="application/json">, safe inside <script>
-    scripts: tuple[str, ...]  # URLs relative to the page, in load order
+    scripts: tuple[str, ...]  # URLs relative to the page, in load order (the library comes later)
     lists: tuple[tuple[str, str], ...]  # (text, href) of the listing pages, for the no-JS fallback
 
 
@@ -182,6 +188,7 @@ class SiteMap:
                 for t in self.atlas.taxonomy.tags
             },
             "search": relative_url("assets/javascripts/atlas-search-worker.js", page_url),
+            "library": relative_url(self.VENDOR_SCRIPT, page_url),  # loaded when the reader starts
         }
         lists = (
             ("Tags", self.routes.href(src, routes.TAGS)),
@@ -193,7 +200,7 @@ class SiteMap:
             count=len(papers),
             legend=tuple(e for e in legend if e.count),
             config=script_json(config),
-            scripts=(relative_url(self.VENDOR_SCRIPT, page_url), relative_url(self.SCRIPT, page_url)),
+            scripts=(relative_url(self.SCRIPT, page_url),),
             lists=lists,
         )
 
@@ -220,6 +227,35 @@ class SiteMap:
         quantized = np.round(np.clip(placed.xy, 0.0, 1.0) * 65535).astype("<u2")
         colours = np.array([self.top.index(p.id) for p in self.atlas.papers], dtype=np.uint8)
         return bytes(quantized[:, 0].tobytes() + quantized[:, 1].tobytes() + colours.tobytes())
+
+    def preview(self, placed: Layout) -> str:
+        """The map as the page first shows it, before any script: an inline SVG of a sample of the
+        points (every k-th paper, one path a colour) and the region labels as links, placed in
+        percent of the map's square. The script that draws every point is loaded only when the
+        reader starts to use the map (``atlas-map.js``)."""
+        papers = self.atlas.papers
+        n = len(placed)
+        step = max(1, -(-n // PREVIEW_POINTS))
+        picked = np.arange(0, n, step)
+        xy = np.round(placed.xy[picked] * PREVIEW_SIZE).astype(np.int64)
+        colours = np.array([self.top.index(papers[i].id) for i in picked.tolist()], dtype=np.int64)
+        radius = 6 if len(picked) > 2_000 else 9 if len(picked) > 300 else 14
+        paths = []
+        for index in sorted(set(colours.tolist()), key=lambda k: (k == 255, k)):
+            d = "".join(f"M{x} {y}h0" for x, y in xy[colours == index].tolist())
+            paths.append(f'<path stroke="{html.escape(self.top.colour(index))}" d="{d}"/>')
+        labels = "".join(
+            f'<a class="pa-map-label pa-map-label--{label["level"]}" href="{html.escape(label["href"])}" '
+            f'style="left:{label["x"] * 100:.2f}%;top:{label["y"] * 100:.2f}%">{html.escape(label["text"])}</a>'
+            for label in self.labels(placed)
+        )
+        shown = f"{len(picked)} of the {n} papers" if step > 1 else f"all {n} papers"
+        return (
+            f'<div class="pa-map-preview"><svg class="pa-map-picture" viewBox="0 0 {PREVIEW_SIZE} {PREVIEW_SIZE}" '
+            f'role="img" aria-label="A picture of the map: {shown}, coloured by top-level tag">'
+            f'<g fill="none" stroke-width="{radius}" stroke-linecap="round">{"".join(paths)}</g></svg>'
+            f'<div class="pa-map-labels">{labels}</div></div>'
+        )
 
     def labels(self, placed: Layout) -> list[dict[str, Any]]:
         """Labels for the dense regions: for each tag and topic, the grid cell where it is most
@@ -270,7 +306,7 @@ class SiteMap:
 
 class MapJob:
     """The layout of a :class:`SiteMap`'s papers, started in another process (when there is one:
-    :func:`generator.parallel.call_in_background`), and the writing of its files once it is done."""
+    :func:`generator.parallel.call_in_fresh_process`), the page's static picture and the writing of its files once it is done."""
 
     def __init__(self, site_map: SiteMap) -> None:
         atlas = site_map.atlas
@@ -278,11 +314,25 @@ class MapJob:
         space = atlas.space if atlas.space is not None else vectorize(atlas.papers)
         ids = [p.id for p in atlas.papers]
         # A fresh process, not a fork: this one has run OpenMP code (k-means), which a fork breaks.
-        self._wait = call_in_fresh_process(timed_layout, (ids, space), len(ids))
+        # At a lower priority: the layout is needed only when the map page is written, after every
+        # page is converted, while the helper that renders pages ahead is needed at once; both
+        # would otherwise share the second core evenly.
+        self._wait = call_in_fresh_process(timed_layout, (ids, space), len(ids), nice=10)
+        self._result: tuple[Layout, float] | None = None
+
+    def result(self) -> tuple[Layout, float]:
+        """The layout and its seconds (waiting for the other process the first time)."""
+        if self._result is None:
+            self._result = self._wait()
+        return self._result
+
+    def preview(self) -> str:
+        """The static picture that replaces :data:`PREVIEW` in the built map page."""
+        return self.site_map.preview(self.result()[0])
 
     def write(self, site_dir: Path) -> tuple[int, int, float]:
         """Write every file under ``site_dir`` (dropping older versions); (files, bytes, layout seconds)."""
-        placed, seconds = self._wait()
+        placed, seconds = self.result()
         folder = site_dir / FOLDER
         if folder.is_dir():
             for old in folder.iterdir():
