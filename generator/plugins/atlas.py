@@ -189,7 +189,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         if self.map_job is not None:
             written, size, seconds = self.map_job.write(Path(config.site_dir))
             log.info(
-                "paper-atlas: map data, %d files, %.1f MB, layout in %.2fs", written, size / 1e6, seconds
+                "paper-atlas: map data, %d files, %.1f MB, layout in %.2fs (waited for it: %.2fs)",
+                written,
+                size / 1e6,
+                seconds,
+                self.map_job.waited,
             )
         self.map_job = None
 

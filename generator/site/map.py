@@ -319,11 +319,14 @@ class MapJob:
         # would otherwise share the second core evenly.
         self._wait = call_in_fresh_process(timed_layout, (ids, space), len(ids), nice=10)
         self._result: tuple[Layout, float] | None = None
+        self.waited = 0.0  # seconds this process waited for the layout
 
     def result(self) -> tuple[Layout, float]:
         """The layout and its seconds (waiting for the other process the first time)."""
         if self._result is None:
+            started = time.perf_counter()
             self._result = self._wait()
+            self.waited = time.perf_counter() - started
         return self._result
 
     def preview(self) -> str:
