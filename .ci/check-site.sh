@@ -7,8 +7,8 @@
 #               docs/assets/atlas.css: no error
 #   4. a11y     axe-core (npm axe-core) in chromium, via the browser tests
 #               (tests/test_browser.py -k axe): no serious or critical violation
-#   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page, a tag page and a paper page,
-#               with Debian's chromium: performance, accessibility, best-practices and SEO
+#   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page, a tag page, a paper page
+#               and the map, with Debian's chromium: performance, accessibility, best-practices and SEO
 #               each >= 0.95; scores printed and written to artifacts/lighthouse.json
 #
 # Every step runs even when an earlier one fails; the script exits non-zero if any failed.
@@ -236,10 +236,11 @@ PY
     mkdir -p "$out"
     echo "node $("$node_bin" --version), lighthouse $("$node_bin" "$LIGHTHOUSE_JS" --version), $("$CHROMIUM" --version 2>/dev/null)"
     local name url i
-    for name in home tag paper; do
+    for name in home tag paper map; do
         url="http://127.0.0.1:$port/"
         [ "$name" = paper ] && url="http://127.0.0.1:$port/$paper_path"
         [ "$name" = tag ] && url="http://127.0.0.1:$port/$tag_path"
+        [ "$name" = map ] && url="http://127.0.0.1:$port/map/"
         for i in $(seq "$LIGHTHOUSE_RUNS"); do
             echo "lighthouse: $name run $i/$LIGHTHOUSE_RUNS: $url"
             if ! CHROME_PATH="$CHROMIUM" "$node_bin" "$LIGHTHOUSE_JS" "$url" \
@@ -268,7 +269,7 @@ summary = {
     "pages": {},
 }
 ok = True
-for name in ("home", "tag", "paper"):
+for name in ("home", "tag", "paper", "map"):
     runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob(f"{name}-*.json"))]
     summary["lighthouse"] = runs[0]["lighthouseVersion"]
     summary["user_agent"] = runs[0]["environment"]["hostUserAgent"]
@@ -294,7 +295,7 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-step "performance: Lighthouse (mobile preset) on the home page, a tag page and a paper page, $LIGHTHOUSE_RUNS run(s) each"
+step "performance: Lighthouse (mobile preset) on the home page, a tag page, a paper page and the map, $LIGHTHOUSE_RUNS run(s) each"
 if ! run_lighthouse; then
     fail lighthouse
 fi

@@ -60,7 +60,7 @@ RESULTS = REPO / "benchmarks" / "RESULTS.md"
 QUICK_RESULTS = REPO / "benchmarks" / "out" / "RESULTS-quick.md"
 BEGIN = "<!-- results:begin (written by python -m benchmarks.run; edit outside the markers) -->"
 END = "<!-- results:end -->"
-STAGES = ("parse", "tags", "related", "mentions", "render")
+STAGES = ("parse", "tags", "related", "mentions", "render", "map")
 INCREMENTAL_PAPERS = 20  # papers in the file added for the incremental rebuild
 INCREMENTAL_FILE = "zzz_incremental.txt"
 # The plugin logs its own time: the atlas and page list in on_files, the pages as MkDocs reads them.
@@ -205,6 +205,43 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     return run
 
 
+def stage_map(inputs: Inputs) -> Callable[[], dict[str, Any]]:
+    """The map's layout (the vector space is computed before the clock starts: the build shares it),
+    then its data files, and their sizes: raw, and gzip-compressed as GitHub Pages serves them."""
+    import gzip
+
+    from generator.enrich.vectors import vectorize
+    from generator.site.map import SiteMap, timed_layout
+    from generator.site.routes import Routes
+
+    atlas = _atlas_from_state(inputs)
+    space = vectorize(atlas.papers)
+
+    def run() -> dict[str, Any]:
+        placed, layout_seconds = timed_layout([p.id for p in atlas.papers], space)  # as in the build
+        site_map = SiteMap(atlas, Routes())
+        page = site_map.page()
+        # Before the first paint: the page's configuration and its static picture; every data
+        # file waits until the reader starts to use the map.
+        first_paint = {
+            "page config": page.config.encode("utf-8"),
+            "picture": site_map.preview(placed).encode(),
+        }
+        later = {rel.rsplit("/", 1)[-1]: data for rel, data in site_map.files(placed)}
+        return {
+            "layout_seconds": layout_seconds,
+            "landmarks": placed.landmarks,
+            "first_paint_bytes": sum(map(len, first_paint.values())),
+            "first_paint_gzip_bytes": sum(len(gzip.compress(d, 6)) for d in first_paint.values()),
+            "points_gzip_bytes": len(gzip.compress(later.get("points.bin", b""), 6)),
+            "other_files": len(later),
+            "other_bytes": sum(map(len, later.values())),
+            "other_gzip_bytes": sum(len(gzip.compress(d, 6)) for d in later.values()),
+        }
+
+    return run
+
+
 def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
     """Prepare the stage's inputs, then time the stage alone."""
     prepare = {
@@ -213,6 +250,7 @@ def run_stage(name: str, inputs: Inputs) -> dict[str, Any]:
         "related": stage_related,
         "mentions": stage_mentions,
         "render": stage_render,
+        "map": stage_map,
     }[name]
     run = prepare(inputs)
     rss_before = current_rss_mb()
@@ -420,6 +458,14 @@ def bench_size(n: int, seed: int, work: Path, repeat: int, log: Callable[[str], 
     for name in STAGES:
         out, wall, peak = _child(["stage", name, *common])
         note = f"child wall {wall:.1f} s; RSS at start of stage {out['rss_before_mb']:.0f} MB"
+        if name == "map":
+            note += (
+                f"; layout {out['layout_seconds']:.1f} s ({out['landmarks']:,} landmarks by t-SNE); "
+                f"before first paint {out['first_paint_bytes'] / 1e6:.2f} MB, "
+                f"gzip {out['first_paint_gzip_bytes'] / 1e6:.2f} MB; "
+                f"{out['other_files']} lazy files {out['other_bytes'] / 1e6:.1f} MB, "
+                f"gzip {out['other_gzip_bytes'] / 1e6:.1f} MB"
+            )
         result.rows.append(Row(n, name, out["seconds"], peak, note))
         log(f"  {name:<12} {out['seconds']:8.2f} s  {peak:8.0f} MB  ({note})")
     shutil.rmtree(state)

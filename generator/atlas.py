@@ -43,6 +43,8 @@ class Atlas:
     """Paper id -> tags inferred from its neighbours, for papers no taxonomy rule tags."""
     topics: tuple[Topic, ...] = ()
     """Automatic topics of the papers that neither rules nor neighbours tag, sorted by id."""
+    space: Space | None = field(default=None, compare=False, repr=False)
+    """The shared vector space the links were computed in (the map's layout reads it)."""
 
     @cached_property
     def topic_of(self) -> dict[str, str]:
@@ -196,4 +198,5 @@ def build_atlas(
         diagnostics=tuple(diagnostics),
         inferred=inferred,
         topics=topics,
+        space=space,
     )

@@ -71,6 +71,56 @@ def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
     return wait
 
 
+def call_in_fresh_process(
+    function: Callable[..., T], args: tuple[Any, ...], size: int, nice: int = 0
+) -> Callable[[], T]:
+    """Start ``function(*args)`` in a new Python process (spawned, not forked); the returned
+    function waits for its result. ``nice`` lowers the child's CPU priority (``os.nice``): work
+    needed later than the other helper's yields the core to it.
+
+    For work that may run OpenMP code (openTSNE, parts of scikit-learn) after this process has
+    run some: GNU OpenMP does not survive a fork, and a forked child can hang in its first
+    parallel region. ``function`` must be importable by name, ``args`` picklable. Without a
+    second process, or if the child fails, the returned function runs the call here instead.
+    """
+    started = None
+    if available(size):
+        try:
+            context = multiprocessing.get_context("spawn")
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_call_function, args=(function, args, nice, send), daemon=True)
+            process.start()
+            send.close()
+            started = (receive, process)
+        except (OSError, ValueError):
+            started = None
+    if started is None:
+        return lambda: function(*args)
+    receive, process = started
+
+    def wait() -> T:
+        try:
+            status, result = receive.recv()
+        except (EOFError, OSError) as exc:
+            status, result = "failed", f"the helper process ended without an answer ({exc!r})"
+        finally:
+            receive.close()
+            process.join()
+        if status == "ok":
+            return cast(T, result)
+        _fallback(function, result)
+        return function(*args)
+
+    return wait
+
+
+def _call_function(function: Callable[..., Any], args: tuple[Any, ...], nice: int, send: Connection) -> None:
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+    _call(lambda: function(*args), send)
+
+
 def _call(work: Callable[[], Any], send: Connection) -> None:
     try:
         result = ("ok", work())

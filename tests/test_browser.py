@@ -58,6 +58,7 @@ def page_path(site: BuiltSite, kind: str) -> str:
         "collection": f"collections/{real_collection}/",
         "tags": "tags/",
         "timeline": "timeline/",
+        "map": "map/",
     }[kind]
 
 
@@ -81,7 +82,7 @@ def assert_clean(opened: OpenedPage) -> None:
 # --------------------------------------------------------------------------- loading
 
 
-@pytest.mark.parametrize("kind", ["home", "paper", "tag", "collection", "tags", "timeline"])
+@pytest.mark.parametrize("kind", ["home", "paper", "tag", "collection", "tags", "timeline", "map"])
 def test_page_loads_without_errors_or_foreign_requests(
     kind: str, site_server: SiteServer, open_page: Any
 ) -> None:
@@ -211,8 +212,9 @@ _NO_MARKUP_FROM_CORPUS = """
   }));
   const handlers = [...document.querySelectorAll("*")].flatMap(
     el => [...el.attributes].filter(a => a.name.startsWith("on")).map(a => el.tagName + " " + a.name));
+  // A trend chart's hidden data table is the generator's own markup (generator/site/charts.py).
   const contentTags = [...content.querySelectorAll("img, iframe, object, embed, script, em, strong, code, table")]
-    .map(el => el.tagName);
+    .filter(el => !el.closest(".pa-chart")).map(el => el.tagName);
   return {scripts, handlers, contentTags};
 }
 """
@@ -284,7 +286,7 @@ def test_hostile_titles_in_lists_are_literal(where: str, site_server: SiteServer
 _SCROLL = "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
 
 
-@pytest.mark.parametrize("kind", ["home", "paper", "tag"])
+@pytest.mark.parametrize("kind", ["home", "paper", "tag", "map"])
 def test_no_horizontal_scrolling_at_375px(kind: str, site_server: SiteServer, open_page: Any) -> None:
     opened = open_page(page_path(site_server.site, kind), viewport=PHONE)
     sizes = opened.page.evaluate(_SCROLL)
@@ -323,7 +325,7 @@ def test_screenshots(kind: str, viewport_name: str, site_server: SiteServer, ope
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("kind", ["home", "paper", "tag"])
+@pytest.mark.parametrize("kind", ["home", "paper", "tag", "map", "tags"])
 def test_axe_finds_no_serious_or_critical_violations(
     kind: str, scheme: str, site_server: SiteServer, open_page: Any
 ) -> None:
@@ -344,4 +346,193 @@ def test_axe_finds_no_serious_or_critical_violations(
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     report = "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in bad)
     assert not bad, f"axe-core {result['version']} on {kind} ({scheme}):\n{report}"
+    assert_clean(opened)
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def _map_ready(page: Any, explore: bool = True) -> None:
+    """Wait for the interactive map; ``explore``: press "Explore the map" if nothing started it."""
+    if explore and page.get_attribute("#pa-map", "data-state") == "static":
+        page.locator("#pa-map-explore").click()
+    page.wait_for_selector("#pa-map[data-state=ready]", timeout=20_000)
+
+
+def test_map_shows_a_static_picture_until_the_reader_starts(site_server: SiteServer, open_page: Any) -> None:
+    """The page first shows the picture made at build time, with its region labels as links, and
+    loads the WebGL library only when the pointer comes over the map."""
+    opened = open_page("map/")
+    page = opened.page
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.get_attribute("#pa-map", "data-state") == "static"
+    assert page.locator("#pa-map .pa-map-picture").is_visible()
+    assert page.locator("#pa-map .pa-map-picture path").count() >= 2
+    labels = page.locator("#pa-map .pa-map-preview .pa-map-label")
+    assert labels.count() >= 1 and labels.first.get_attribute("href")
+    assert page.locator("#pa-map-explore").is_visible()
+    assert page.locator("#pa-map .pa-map-fallback").is_hidden()
+    assert page.locator("#pa-map canvas").count() == 0
+    assert not [u for u in opened.log.requests if "regl-scatterplot" in u or "points.bin" in u]
+    page.locator("#pa-map .pa-map-picture").hover()
+    _map_ready(page, explore=False)
+    assert page.locator("#pa-map .pa-map-picture").is_hidden()
+    assert [u for u in opened.log.requests if "regl-scatterplot" in u]
+    assert_clean(opened)
+
+
+def _free_point(page: Any) -> dict[str, float]:
+    """Page coordinates of a point that no label, button or tooltip covers."""
+    found = page.evaluate(
+        """() => {
+          const root = document.getElementById("pa-map"), canvas = root.querySelector("canvas")
+          const box = canvas.getBoundingClientRect()
+          for (let i = 0; i < root.atlasMap.count; i++) {
+            const [x, y] = root.atlasMap.screenPosition(i)
+            const px = box.left + x, py = box.top + y
+            if (x < 8 || y < 8 || x > box.width - 8 || y > box.height - 8) continue
+            if (document.elementFromPoint(px, py) === canvas) return {x: px, y: py, i}
+          }
+          return null
+        }"""
+    )
+    assert found, "no point of the map is free to hover"
+    return dict(found)
+
+
+def test_map_hover_shows_title_and_click_opens_the_paper(site_server: SiteServer, open_page: Any) -> None:
+    opened = open_page("map/")
+    page = opened.page
+    _map_ready(page)
+    assert page.locator("#pa-map .pa-map-fallback").is_hidden()
+    point = _free_point(page)
+    page.mouse.move(point["x"] - 30, point["y"] - 30)
+    page.mouse.move(point["x"], point["y"], steps=4)
+    tip = page.locator(".pa-map-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    title = tip.locator(".pa-map-tip__title").inner_text()
+    href = tip.locator(".pa-map-tip__title").get_attribute("href")
+    paper = next(p for p in site_server.site.papers if p["title"] == title)
+    assert href == site_server.at(paper["url"])
+    byline = tip.locator(".pa-map-tip__byline").inner_text()
+    assert paper.get("published") is None or paper["published"] in byline
+    screenshot(page, "map-hover")
+    with page.expect_navigation(wait_until="networkidle"):
+        page.mouse.down()
+        page.mouse.up()
+    assert page.url == site_server.at(paper["url"])
+    assert heading(page) == title
+    assert_clean(opened)
+
+
+def test_map_keyboard_focus_zoom_and_enter(site_server: SiteServer, open_page: Any) -> None:
+    opened = open_page("map/")
+    page = opened.page
+    _map_ready(page)
+    canvas = page.locator("#pa-map canvas")
+    canvas.focus()
+    distance = page.evaluate("() => document.getElementById('pa-map').atlasMap.screenPosition(0)")
+    page.keyboard.press("+")
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => document.getElementById('pa-map').atlasMap.screenPosition(0)") != distance
+    page.keyboard.press("0")
+    page.keyboard.press("ArrowRight")
+    tip = page.locator(".pa-map-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    first = tip.locator(".pa-map-tip__title").inner_text()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    title = tip.locator(".pa-map-tip__title").inner_text()
+    paper = next(p for p in site_server.site.papers if p["title"] == title)
+    assert first  # the first arrow focused a paper, the second moved to another (or stayed at the edge)
+    with page.expect_navigation(wait_until="networkidle"):
+        page.keyboard.press("Enter")
+    assert page.url == site_server.at(paper["url"])
+    assert_clean(opened)
+
+
+def test_paper_page_links_to_the_map_centred_on_it(site_server: SiteServer, open_page: Any) -> None:
+    paper = showcase_paper(site_server.site)
+    opened = open_page(paper["url"])
+    page = opened.page
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator("article .pa-map-link a").click()
+    assert page.url == site_server.at(f"map/?paper={paper['id']}")
+    _map_ready(page)
+    tip = page.locator(".pa-map-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert tip.locator(".pa-map-tip__title").inner_text() == paper["title"]
+    assert paper["title"] in page.locator(".pa-map-status").inner_text()
+    # Centred: the paper's point is in the middle of the map.
+    where = page.evaluate(
+        """id => { const root = document.getElementById("pa-map"), c = root.querySelector("canvas");
+                   return {w: c.clientWidth, h: c.clientHeight} }""",
+        paper["id"],
+    )
+    index = sorted(p["id"] for p in site_server.site.papers).index(paper["id"])
+    x, y = page.evaluate(f"() => document.getElementById('pa-map').atlasMap.screenPosition({index})")
+    assert abs(x - where["w"] / 2) < 3 and abs(y - where["h"] / 2) < 3, (x, y, where)
+    screenshot(page, "map-paper")
+    assert_clean(opened)
+
+
+def test_tag_page_links_to_the_map_with_the_tag_highlighted(site_server: SiteServer, open_page: Any) -> None:
+    paper = showcase_paper(site_server.site)
+    tag = paper["tags"][0]
+    opened = open_page(f"tags/{tag}/")
+    page = opened.page
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator("article .pa-map-link a").click()
+    assert page.url == site_server.at(f"map/?tag={tag}")
+    _map_ready(page)
+    carrying = [
+        p for p in site_server.site.papers if tag in p["tags"] or tag in [t["id"] for t in p["inferred_tags"]]
+    ]
+    status = page.locator(".pa-map-status").inner_text()
+    assert f", {len(carrying)} papers." in status, status
+    screenshot(page, "map-tag")
+    assert_clean(opened)
+
+
+def test_search_box_highlights_matching_points(site_server: SiteServer, open_page: Any) -> None:
+    opened = open_page("map/")
+    page = opened.page
+    page.locator("label.md-search__icon, [data-md-toggle=search]").first.evaluate("el => el.click()")
+    page.locator("[data-md-component=search-query]").fill("attention")  # also starts the map
+    _map_ready(page, explore=False)
+    page.locator(".pa-map-status").filter(has_text="match").wait_for(timeout=10_000)
+    status = page.locator(".pa-map-status").inner_text()
+    count = int(status.split()[0])
+    expected = [
+        p for p in site_server.site.papers if "attention" in (p["title"] + " " + p["abstract"]).lower()
+    ]
+    assert 0 < count <= len(site_server.site.papers)
+    assert count >= len([p for p in expected if "attention" in p["title"].lower()])
+    assert_clean(opened)
+
+
+def test_map_without_javascript_explains_itself(browser: Any, site_server: SiteServer) -> None:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site_server.at("map/"))
+        fallback = page.locator("#pa-map .pa-map-fallback")
+        assert fallback.is_visible()
+        assert page.locator("#pa-map .pa-map-picture").is_visible()
+        hrefs = fallback.locator("a").evaluate_all("els => els.map(a => a.href)")
+        assert hrefs == [site_server.at(p) for p in ("tags/", "collections/", "timeline/")]
+        assert page.locator("#pa-map-legend li").count() >= 2
+        assert page.locator("#pa-map canvas").count() == 0
+        screenshot(page, "map-no-javascript")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
+def test_map_screenshots(viewport_name: str, site_server: SiteServer, open_page: Any) -> None:
+    opened = open_page("map/", viewport=DESKTOP if viewport_name == "desktop" else PHONE)
+    _map_ready(opened.page)
+    out = screenshot(opened.page, f"map-{viewport_name}")
+    assert out.stat().st_size > 10_000
     assert_clean(opened)

@@ -37,6 +37,7 @@ from generator.parallel import Stream
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.feed import atom_feed
+from generator.site.map import PREVIEW, MapJob
 from generator.site.outputs import record_lines
 from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
@@ -77,6 +78,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
         self.rendered_here = 0
+        self.map_job: MapJob | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -105,6 +107,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             files.append(File.generated(config, src, content=""))
         self.sources = frozenset(sources)
         self._close_stream()
+        # The map's layout runs in another process while MkDocs converts the pages (on_post_build).
+        self.map_job = MapJob(self.renderer.map)
         # The pages are rendered on another core, in the order MkDocs reads them, while it
         # converts the ones before (generator.parallel; without it, each is rendered when read).
         renderer = self.renderer
@@ -182,6 +186,26 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer = None
         self._close_stream()
         return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """The map page gets its static picture, drawn from the layout (done by now, as a rule:
+        it ran while MkDocs converted every page)."""
+        if self.map_job is not None and page.file.src_uri == routes.MAP and PREVIEW in output:
+            output = output.replace(PREVIEW, self.map_job.preview(), 1)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the map's data files, once its layout is done."""
+        if self.map_job is not None:
+            written, size, seconds = self.map_job.write(Path(config.site_dir))
+            log.info(
+                "paper-atlas: map data, %d files, %.1f MB, layout in %.2fs (waited for it: %.2fs)",
+                written,
+                size / 1e6,
+                seconds,
+                self.map_job.waited,
+            )
+        self.map_job = None
 
     def _close_stream(self) -> None:
         if self.stream is not None:

@@ -31,8 +31,10 @@ from markupsafe import Markup
 
 from generator.atlas import Atlas
 from generator.site import routes
+from generator.site.charts import Trends
 from generator.site.escape import attribute, markdown_text, url_path
 from generator.site.listings import Listings
+from generator.site.map import SiteMap
 from generator.site.paging import PER_PAGE
 from generator.site.routes import Routes
 from generator.site.views import SiteViews, citation_date
@@ -141,6 +143,8 @@ class Renderer:
         self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
         self._raw: list[str] = []
+        self.trends = Trends(atlas, self.routes)
+        self.map = SiteMap(atlas, self.routes)
 
     def _set_aside(self, block: str) -> Markup:
         self._raw.append(str(block))
@@ -180,6 +184,7 @@ class Renderer:
             routes.TIMELINE,
             *(routes.year(year) for year in self.views.years()),
             *self.listings.later_sources(),
+            routes.MAP,
         ]
 
     def document(self, src: str) -> Document:
@@ -188,27 +193,39 @@ class Renderer:
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
         if src == routes.HOME:
-            return self._document(src, "home.md.j2", page=v.home_page())
+            return self._document(src, "home.md.j2", page=v.home_page(), chart=self.trends.home())
         if folder == "papers":
             return self.paper_document(key)
         if routes.split_list_page(src) is not None:  # page 2 and on of a long list
             return self._document(src, "list_page.md.j2", listing=self.listings.page(src))
         if src == routes.TAGS:
-            return self._document(src, "tags.md.j2", page=v.tags_overview())
+            trends = self.trends
+            overview = v.tags_overview()
+            return self._document(
+                src, "tags.md.j2", page=overview, growth=trends.growth(), links=trends.cooccurrence()
+            )
         if src == routes.COLLECTIONS:
             links = v.collection_links(src)
             pairs = list(zip(self.atlas.collections, links, strict=True))
             return self._document(src, "collections.md.j2", collections=pairs)
         if src == routes.TIMELINE:
             return self._document(src, "timeline.md.j2", years=v.year_summaries(src))
+        if src == routes.MAP:
+            # Material's front matter: the map takes the whole width (no navigation, no contents).
+            meta = {"hide": ["navigation", "toc"], "description": "A map of every paper of the atlas."}
+            return self._document(src, "map.md.j2", meta, page=self.map.page())
         listing = self.listings.page(src)  # page 1 of a list, with its own header
         if folder == "tags":
-            return self._document(src, "tag.md.j2", page=v.tag_page(v.tag_by_id[key]), listing=listing)
+            page = v.tag_page(v.tag_by_id[key])
+            on_map = self.routes.href(src, routes.MAP) + routes.map_query(tag=key)
+            chart = self.trends.tag(key)
+            return self._document(src, "tag.md.j2", page=page, listing=listing, chart=chart, map_href=on_map)
         if folder == "topics":
             return self._document(src, "topic.md.j2", page=v.topic_page(v.topic_by_id[key]), listing=listing)
         if folder == "collections":
             collection = v.collection_page(v.collection_by_id[key])
-            return self._document(src, "collection.md.j2", page=collection, listing=listing)
+            chart = self.trends.collection(key)
+            return self._document(src, "collection.md.j2", page=collection, listing=listing, chart=chart)
         if folder == "timeline":
             year = v.year_page(key, v.years()[key])
             return self._document(src, "year.md.j2", page=year, listing=listing)
@@ -226,4 +243,5 @@ class Renderer:
         date = citation_date(page.paper.published)
         if date:
             meta["paper"]["citation_publication_date"] = date
-        return self._document(page.src, "paper.md.j2", meta, page=page)
+        on_map = self.routes.href(page.src, routes.MAP) + routes.map_query(paper=pid)
+        return self._document(page.src, "paper.md.j2", meta, page=page, map_href=on_map)

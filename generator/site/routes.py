@@ -19,6 +19,7 @@ HOME = "index.md"
 TAGS = "tags/index.md"
 COLLECTIONS = "collections/index.md"
 TIMELINE = "timeline/index.md"
+MAP = "map.md"
 RECORDS = "papers.json"
 FEED = "feed.xml"
 
@@ -63,6 +64,13 @@ def split_list_page(src: str) -> tuple[str, int] | None:
 def list_data(first: str) -> str:
     """The data file of the list whose first page is ``first``: ``tags/x/cards.json``."""
     return f"{first.removesuffix('.md')}/cards.json"
+
+
+def map_query(paper: str | None = None, tag: str | None = None) -> str:
+    """The map page's query string: centred on a paper (``?paper=<id>``) or highlighting a tag."""
+    if paper is not None:
+        return f"?paper={paper}"
+    return f"?tag={tag}" if tag is not None else ""
 
 
 class UnknownPage(ValueError):

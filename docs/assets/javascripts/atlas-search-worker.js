@@ -15,6 +15,10 @@
  * first}); atlas-search-count.js shows that number when it is more than the results listed.
  * Each result's text is its byline (date, organisation or authors, upvotes), then its snippet.
  *
+ * One more message, for the map page (docs/assets/javascripts/atlas-map.js, its own instance of
+ * this worker): MATCH "<text>" answers MATCH {docs: Uint32Array}, the number of every document
+ * that holds all the query's words, with no metadata fetched.
+ *
  * Titles and snippets are corpus text: they are HTML-escaped here, and only <mark> is added,
  * because Material's result template inserts them as HTML.
  *
@@ -26,6 +30,7 @@ const SETUP = 0
 const READY = 1
 const QUERY = 2
 const RESULT = 3
+const MATCH = 4
 
 const BASE = new URL("../../search/atlas/", self.location.href)
 const ASCII = /^[\x00-\x7f]*$/
@@ -232,11 +237,12 @@ async function items(m, words, ranked, score, mask) {
   })
 }
 
-async function search(query, id) {
-  const m = await loadManifest()
+/* Score every document for `query`: {words, found, score, mask}, or null for an empty query
+   or when a newer query has started */
+async function scoreAll(m, query, id) {
   const words = parseQuery(m, query)
   if (!words.length)
-    return post(id, { items: [] })
+    return null
 
   const found = await Promise.all(words.map(w => variants(m, w)))
 
@@ -280,8 +286,17 @@ async function search(query, id) {
       best[d] = 0
     }
     if (id !== generation)
-      return
+      return null
   }
+  return { words, found, score, mask }
+}
+
+async function search(query, id) {
+  const m = await loadManifest()
+  const scored = await scoreAll(m, query, id)
+  if (!scored)
+    return post(id, { items: [] })
+  const { words, found, score, mask } = scored
 
   const candidates = []
   const matched = new Uint8Array(m.n)
@@ -316,6 +331,20 @@ async function search(query, id) {
   }
 }
 
+async function match(query, id) {
+  const m = await loadManifest()
+  const scored = await scoreAll(m, query, id)
+  const docs = []
+  if (scored) {
+    const all = (2 ** scored.words.length - 1) >>> 0
+    for (let d = 0; d < m.n; d++)
+      if (scored.mask[d] === all)
+        docs.push(d)
+  }
+  if (id === generation)
+    postMessage({ type: MATCH, data: { query, docs: Uint32Array.from(docs) } })
+}
+
 /* Post results to Material; with `total`, announce how many matched (see the header) */
 function post(id, data, total) {
   if (id !== generation)
@@ -340,6 +369,14 @@ addEventListener("message", ev => {
       search(String(message.data || ""), id).catch(err => {
         console.warn(`Search failed: ${message.data}`, err)
         post(id, { items: [] })
+      })
+      break
+    }
+    case MATCH: {
+      const id = ++generation
+      match(String(message.data || ""), id).catch(err => {
+        console.warn(`Map search failed: ${message.data}`, err)
+        postMessage({ type: MATCH, data: { query: String(message.data || ""), docs: new Uint32Array(0) } })
       })
       break
     }

@@ -1,0 +1,510 @@
+/*
+ * Paper Atlas map page: every paper as a point (generator/site/map.py writes the data), drawn with
+ * the vendored regl-scatterplot (WebGL; vendor/regl-scatterplot.min.js, window.createScatterplot).
+ *
+ * The page first shows a static picture made at build time (a sample of the points, the region
+ * labels as links). The WebGL library (about 220 KB) and the data are loaded only when the reader
+ * starts to use the map: a pointer over it or a touch, the keyboard focus in it, the "Explore the
+ * map" button, a query typed in the header's search box, or a URL that asks for a paper or a tag
+ * (?paper=, ?tag=). Then it fetches map/<version>/points.bin (5 bytes a paper) and labels.json;
+ * titles come in chunks of papers (titles-<k>.json) when a point is hovered, focused or asked for;
+ * tag-<id>.bin for ?tag=<id>; search.bin and a search worker on the first query. Corpus text
+ * (titles, bylines, topic names) only ever goes into textContent.
+ *
+ * Without WebGL or JavaScript the page keeps its picture, its explanation and links to the lists.
+ */
+"use strict";
+(function () {
+  const root = document.getElementById("pa-map")
+  const configElement = document.getElementById("pa-map-config")
+  if (!root || !configElement)
+    return
+  const config = JSON.parse(configElement.textContent)
+  const fallback = root.querySelector(".pa-map-fallback")
+  const explore = document.getElementById("pa-map-explore")
+  const searchBox = document.querySelector("[data-md-component=search-query]")
+  if (!config.count)
+    return
+
+  /* ------------------------------------------------------------------------------- loading */
+
+  let loading = null
+  let focusWhenReady = false
+  function loadLibrary() {
+    if (typeof window.createScatterplot === "function")
+      return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script")
+      script.src = new URL(config.library, document.baseURI).href
+      script.onload = () => resolve()
+      script.onerror = () => reject(new Error("map: the drawing library did not load"))
+      document.head.append(script)
+    })
+  }
+  function explain(state) {
+    root.dataset.state = state
+    if (explore)
+      explore.hidden = true
+    if (fallback)
+      fallback.hidden = false
+  }
+  function begin(focus) {
+    focusWhenReady = focusWhenReady || Boolean(focus)
+    if (loading)
+      return loading
+    const probe = document.createElement("canvas")
+    if (!(probe.getContext("webgl2") || probe.getContext("webgl"))) {
+      explain("no-webgl")
+      loading = Promise.resolve()
+      return loading
+    }
+    root.dataset.state = "loading"
+    if (explore)
+      explore.textContent = "Loading the map…"
+    loading = loadLibrary().then(interactive).catch(err => {
+      console.warn(err)
+      explain("failed")
+    })
+    return loading
+  }
+
+  if (fallback)
+    fallback.hidden = true
+  if (explore) {
+    explore.hidden = false
+    explore.addEventListener("click", () => begin(true))
+  }
+  root.addEventListener("pointerenter", () => begin(false), { once: true })
+  root.addEventListener("pointerdown", () => begin(false), { once: true })
+  root.addEventListener("focusin", ev => begin(ev.target === explore), { once: true })
+  root.addEventListener("keydown", () => begin(true), { once: true })
+  if (searchBox)
+    searchBox.addEventListener("input", () => begin(false), { once: true })
+  const asked = new URLSearchParams(window.location.search)
+  if (asked.get("paper") || asked.get("tag"))
+    begin(false)
+
+  /* The map itself, once the library is loaded */
+  function interactive() {
+    const base = new URL(config.base, document.baseURI)
+    const n = config.count
+
+    /* ------------------------------------------------------------------------------- the page */
+
+    function element(tag, attributes, text) {
+      const el = document.createElement(tag)
+      for (const [key, value] of Object.entries(attributes || {}))
+        el.setAttribute(key, value)
+      if (text !== undefined)
+        el.textContent = text
+      return el
+    }
+
+    const stage = element("div", { class: "pa-map-stage" })
+    const canvas = element("canvas", {
+      tabindex: "0",
+      role: "application",
+      "aria-roledescription": "map",
+      "aria-label": `Map of ${n} papers. Arrow keys move between papers, Enter opens one, Shift with the arrows pans, plus and minus zoom, 0 resets.`,
+    })
+    const labels = element("div", { class: "pa-map-labels" })
+    const tip = element("div", { class: "pa-map-tip", role: "status", "aria-live": "polite" })
+    const tipTitle = element("a", { class: "pa-map-tip__title" })
+    const tipByline = element("span", { class: "pa-map-tip__byline" })
+    tip.append(tipTitle, tipByline)
+    tip.hidden = true
+    const controls = element("div", { class: "pa-map-controls" })
+    const buttons = {
+      in: element("button", { type: "button", "aria-label": "Zoom in" }, "+"),
+      out: element("button", { type: "button", "aria-label": "Zoom out" }, "−"),
+      reset: element("button", { type: "button", "aria-label": "Show the whole map" }, "⤢"),
+    }
+    controls.append(buttons.in, buttons.out, buttons.reset)
+    /* The page reserves the map's box and the status line, so nothing shifts when they fill */
+    const status = document.getElementById("pa-map-status") || element("p", { class: "pa-map-status" })
+    stage.append(canvas, labels, tip, controls)
+    root.append(stage)
+
+    /* ------------------------------------------------------------------------------- the data */
+
+    const files = new Map()
+    function load(path, binary) {
+      if (!files.has(path)) {
+        const file = fetch(new URL(path, base)).then(res => {
+          if (!res.ok)
+            throw new Error(`map ${path}: HTTP ${res.status}`)
+          return binary ? res.arrayBuffer() : res.json()
+        })
+        file.catch(() => files.delete(path))
+        files.set(path, file)
+      }
+      return files.get(path)
+    }
+
+    /* [id, title, byline] of point i */
+    async function paper(i) {
+      const rows = await load(`titles-${Math.floor(i / config.chunk)}.json`)
+      return rows[i % config.chunk]
+    }
+
+    /* Point index of a paper id, or -1: the chunk whose first id is the last <= id, then a search */
+    async function indexOf(id) {
+      let lo = 0, hi = config.firsts.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (config.firsts[mid] <= id) lo = mid + 1
+        else hi = mid
+      }
+      const chunk = Math.max(lo - 1, 0)
+      const rows = await load(`titles-${chunk}.json`)
+      const k = rows.findIndex(row => row[0] === id)
+      return k < 0 ? -1 : chunk * config.chunk + k
+    }
+
+    function paperUrl(id) {
+      return new URL(config.paper[0] + encodeURIComponent(id) + config.paper[1], document.baseURI).href
+    }
+
+    /* ------------------------------------------------------------------------------- colours */
+
+    function rgba(css, alpha) {
+      const m = String(css).match(/[\d.]+/g) || ["255", "255", "255"]
+      return [m[0] / 255, m[1] / 255, m[2] / 255, alpha === undefined ? 1 : alpha]
+    }
+    function background() {
+      return rgba(getComputedStyle(document.body).backgroundColor)
+    }
+    function isDark() {
+      return document.body.getAttribute("data-md-color-scheme") === "slate"
+    }
+    /* Legend order is the colour index; 255 (no tag) is the last category */
+    const colours = config.legend.map(e => e.colour)
+    const category = new Map(config.legend.map((e, k) => [e.index, k]))
+
+    /* ------------------------------------------------------------------------------- drawing */
+
+    const pointSize = n > 50000 ? 2 : n > 5000 ? 3 : 6
+    const scatterplot = window.createScatterplot({
+      canvas,
+      width: "auto",
+      height: "auto",
+      backgroundColor: background(),
+      pointColor: colours,
+      colorBy: "valueA",
+      pointSize,
+      pointSizeSelected: 2,
+      pointOutlineWidth: 2,
+      pointColorActive: isDark() ? [1, 1, 1, 1] : [0, 0, 0, 1],
+      pointColorHover: isDark() ? [1, 1, 1, 1] : [0, 0, 0, 1],
+      opacityInactiveMax: 1,
+      reticleColor: isDark() ? [1, 1, 1, 0.5] : [0, 0, 0, 0.4],
+      lassoOnLongPress: false,
+      deselectOnDblClick: false,
+      deselectOnEscape: false,
+    })
+
+    let xs = null, ys = null
+    let labelData = []
+    let hovered = -1 // the point under the pointer, or the point with the keyboard focus
+    let highlighted = null // Uint32Array of highlighted points, or null
+
+    async function start() {
+      const [buffer, labelFile] = await Promise.all([load("points.bin", true), load("labels.json")])
+      const qx = new Uint16Array(buffer, 0, n)
+      const qy = new Uint16Array(buffer, 2 * n, n)
+      const colour = new Uint8Array(buffer, 4 * n, n)
+      xs = new Float32Array(n)
+      ys = new Float32Array(n)
+      const valueA = new Float32Array(n)
+      for (let i = 0; i < n; i++) {
+        xs[i] = (qx[i] / 65535) * 2 - 1
+        ys[i] = 1 - (qy[i] / 65535) * 2
+        valueA[i] = category.get(colour[i]) ?? config.legend.length - 1
+      }
+      await scatterplot.draw({ x: xs, y: ys, valueA }, { zDataType: "categorical" })
+      labelData = labelFile.labels.map(l => {
+        const a = element("a", { href: new URL(l.href, document.baseURI).href, class: `pa-map-label pa-map-label--${l.level}` }, l.text)
+        labels.append(a)
+        return { x: l.x * 2 - 1, y: 1 - l.y * 2, el: a }
+      })
+      /* For the browser tests (tests/test_browser.py): where a point is drawn, in canvas pixels */
+      root.atlasMap = { count: n, screenPosition: i => toScreen(xs[i], ys[i]) }
+      placeLabels()
+      await applyQuery()
+      root.dataset.state = "ready"
+      if (explore)
+        explore.hidden = true
+      if (focusWhenReady)
+        canvas.focus({ preventScroll: true })
+      if (searchBox && searchBox.value.trim())
+        searchFor(searchBox.value.trim())
+    }
+
+    /* Screen position of a point given in normalized device coordinates (regl-scatterplot's own
+       transform: projection (aspect ratio) * camera view) */
+    function toScreen(x, y) {
+      const v = scatterplot.get("cameraView")
+      const w = canvas.clientWidth, h = canvas.clientHeight
+      const cx = (v[0] * x + v[4] * y + v[12]) / (w / h)
+      const cy = v[1] * x + v[5] * y + v[13]
+      return [(w * (cx + 1)) / 2, h * (0.5 - cy / 2)]
+    }
+
+    let labelsQueued = false
+    function placeLabels() {
+      if (labelsQueued)
+        return
+      labelsQueued = true
+      requestAnimationFrame(() => {
+        labelsQueued = false
+        const w = canvas.clientWidth, h = canvas.clientHeight
+        for (const l of labelData) {
+          const [sx, sy] = toScreen(l.x, l.y)
+          const inside = sx > 0 && sx < w && sy > 0 && sy < h
+          l.el.hidden = !inside
+          if (inside)
+            l.el.style.transform = `translate(${Math.round(sx)}px, ${Math.round(sy)}px) translate(-50%, -50%)`
+        }
+        if (hovered >= 0)
+          placeTip(hovered)
+      })
+    }
+
+    /* ------------------------------------------------------------------------------- the tooltip */
+
+    let tipFor = -1
+    async function showTip(i) {
+      tipFor = i
+      const row = await paper(i)
+      if (tipFor !== i || !row)
+        return
+      tipTitle.textContent = row[1]
+      tipTitle.href = paperUrl(row[0])
+      tipByline.textContent = row[2]
+      tip.hidden = false
+      placeTip(i)
+    }
+    function hideTip() {
+      tipFor = -1
+      tip.hidden = true
+    }
+    function placeTip(i) {
+      const [sx, sy] = toScreen(xs[i], ys[i])
+      const w = canvas.clientWidth
+      const left = Math.min(Math.max(sx + 12, 4), Math.max(4, w - tip.offsetWidth - 4))
+      const top = sy + 14 + tip.offsetHeight > canvas.clientHeight ? sy - tip.offsetHeight - 10 : sy + 14
+      tip.style.transform = `translate(${Math.round(left)}px, ${Math.round(Math.max(top, 4))}px)`
+    }
+
+    scatterplot.subscribe("pointover", i => {
+      hovered = i
+      showTip(i)
+    })
+    scatterplot.subscribe("pointout", () => {
+      if (document.activeElement !== canvas) {
+        hovered = -1
+        hideTip()
+      }
+    })
+    scatterplot.subscribe("view", placeLabels)
+
+    /* A click (not a drag) on a point opens its paper */
+    let down = null
+    canvas.addEventListener("pointerdown", ev => { down = [ev.clientX, ev.clientY] })
+    canvas.addEventListener("pointerup", async ev => {
+      const wasClick = down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) < 5
+      down = null
+      if (wasClick && hovered >= 0 && tipFor === hovered) {
+        const row = await paper(hovered)
+        if (row)
+          window.location.assign(paperUrl(row[0]))
+      }
+    })
+
+    /* ------------------------------------------------------------------------------- keyboard */
+
+    function view() {
+      return { target: scatterplot.get("cameraTarget"), distance: scatterplot.get("cameraDistance") }
+    }
+    function moveCamera(target, distance) {
+      scatterplot.zoomToLocation(target, distance, { transition: true, transitionDuration: 160 })
+    }
+    function zoom(factor) {
+      const v = view()
+      moveCamera(v.target, Math.min(Math.max(v.distance * factor, 0.002), 3))
+    }
+    function focusPoint(i, centre) {
+      hovered = i
+      scatterplot.hover(i, { showReticleOnce: true, preventEvent: true })
+      if (centre)
+        moveCamera([xs[i], ys[i]], Math.min(view().distance, 0.25))
+      showTip(i)
+    }
+    /* The nearest point from `from` in direction (dx, dy), among the points in view */
+    function step(from, dx, dy) {
+      const candidates = scatterplot.get("pointsInView")
+      let best = -1, bestCost = Infinity
+      const fx = xs[from], fy = ys[from]
+      for (const j of candidates) {
+        if (j === from)
+          continue
+        const ex = xs[j] - fx, ey = ys[j] - fy
+        const along = ex * dx + ey * dy
+        if (along <= 0)
+          continue
+        const across = Math.abs(ex * dy - ey * dx)
+        const cost = along + 2 * across
+        if (cost < bestCost) {
+          bestCost = cost
+          best = j
+        }
+      }
+      return best
+    }
+    function nearestToCentre() {
+      const t = view().target
+      let best = -1, bestD = Infinity
+      for (const j of scatterplot.get("pointsInView")) {
+        const d = (xs[j] - t[0]) ** 2 + (ys[j] - t[1]) ** 2
+        if (d < bestD) {
+          bestD = d
+          best = j
+        }
+      }
+      return best
+    }
+    const DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }
+    canvas.addEventListener("keydown", async ev => {
+      if (!xs)
+        return
+      const direction = DIRECTIONS[ev.key]
+      if (direction && ev.shiftKey) {
+        const v = view()
+        moveCamera([v.target[0] + direction[0] * v.distance * 0.25, v.target[1] + direction[1] * v.distance * 0.25], v.distance)
+      } else if (direction) {
+        const next = hovered >= 0 ? step(hovered, direction[0], direction[1]) : nearestToCentre()
+        if (next >= 0)
+          focusPoint(next, false)
+      } else if (ev.key === "+" || ev.key === "=") {
+        zoom(0.66)
+      } else if (ev.key === "-" || ev.key === "_") {
+        zoom(1.5)
+      } else if (ev.key === "0") {
+        scatterplot.zoomToOrigin({ transition: true, transitionDuration: 160 })
+      } else if (ev.key === "Enter" && hovered >= 0) {
+        const row = await paper(hovered)
+        if (row)
+          window.location.assign(paperUrl(row[0]))
+      } else if (ev.key === "Escape") {
+        hovered = -1
+        hideTip()
+        scatterplot.hover(-1, { preventEvent: true })
+      } else {
+        return
+      }
+      ev.preventDefault()
+    })
+    canvas.addEventListener("blur", () => {
+      if (!stage.matches(":hover"))
+        hideTip()
+    })
+    buttons.in.addEventListener("click", () => zoom(0.66))
+    buttons.out.addEventListener("click", () => zoom(1.5))
+    buttons.reset.addEventListener("click", () => scatterplot.zoomToOrigin({ transition: true, transitionDuration: 160 }))
+
+    /* ------------------------------------------------------------------------------- highlights */
+
+    function highlight(points, text, link) {
+      highlighted = points
+      if (points && points.length) {
+        scatterplot.set({ opacityInactiveScale: 0.12 })
+        scatterplot.select(Array.from(points), { preventEvent: true })
+      } else {
+        scatterplot.set({ opacityInactiveScale: 1 })
+        scatterplot.deselect({ preventEvent: true })
+      }
+      status.textContent = ""
+      if (text) {
+        status.append(text)
+        if (link) {
+          status.append(" ")
+          status.append(element("a", { href: link.href }, link.text))
+        }
+      }
+    }
+
+    async function applyQuery() {
+      const params = new URLSearchParams(window.location.search)
+      const paperId = params.get("paper")
+      const tagId = params.get("tag")
+      if (paperId) {
+        const i = await indexOf(paperId)
+        if (i < 0) {
+          status.textContent = "That paper is not on the map."
+          return
+        }
+        const row = await paper(i)
+        highlight(Uint32Array.of(i), `Centred on “${row[1]}”.`, { href: paperUrl(row[0]), text: "Open the paper" })
+        focusPoint(i, true)
+        scatterplot.zoomToLocation([xs[i], ys[i]], 0.2, { transition: false })
+        placeLabels()
+      } else if (tagId && Object.prototype.hasOwnProperty.call(config.tags, tagId)) {
+        const tag = config.tags[tagId]
+        const points = new Uint32Array(await load(`tag-${encodeURIComponent(tagId)}.bin`, true))
+        highlight(points, `Highlighted: ${tag.name}, ${points.length} papers.`, { href: new URL(tag.href, document.baseURI).href, text: "The tag's page" })
+        if (points.length)
+          scatterplot.zoomToPoints(Array.from(points), { padding: 0.15, transition: false })
+      }
+    }
+
+    /* ------------------------------------------------------------------------------- search */
+
+    let worker = null
+    let searchOrder = null
+    function searchFor(query) {
+      if (!worker) {
+        worker = new Worker(new URL(config.search, document.baseURI))
+        worker.postMessage({ type: 0, data: { options: {} } })
+        worker.addEventListener("message", async ev => {
+          if (ev.data.type !== 4 || !xs)
+            return
+          const { query: asked, docs } = ev.data.data
+          searchOrder = searchOrder || new Uint32Array(await load("search.bin", true))
+          const points = []
+          for (const d of docs)
+            if (d < searchOrder.length)
+              points.push(searchOrder[d])
+          points.sort((a, b) => a - b)
+          highlight(Uint32Array.from(points), `${points.length} papers match “${asked}”.`)
+        })
+      }
+      worker.postMessage({ type: 4, data: query })
+    }
+    let typing = 0
+    if (searchBox)
+      searchBox.addEventListener("input", () => {
+        clearTimeout(typing)
+        typing = setTimeout(() => {
+          const query = searchBox.value.trim()
+          if (query)
+            searchFor(query)
+          else if (highlighted && !new URLSearchParams(window.location.search).toString())
+            highlight(null)
+        }, 250)
+      })
+
+    /* ------------------------------------------------------------------------------- theme */
+
+    new MutationObserver(() => {
+      const dark = isDark()
+      scatterplot.set({
+        backgroundColor: background(),
+        pointColorActive: dark ? [1, 1, 1, 1] : [0, 0, 0, 1],
+        pointColorHover: dark ? [1, 1, 1, 1] : [0, 0, 0, 1],
+        reticleColor: dark ? [1, 1, 1, 0.5] : [0, 0, 0, 0.4],
+      })
+    }).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] })
+
+    return start()
+  }
+})()
