@@ -6,7 +6,6 @@ points at a Markdown source, so MkDocs validates it and rewrites it for the buil
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import posixpath
 from collections import Counter
@@ -14,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .atlas import Atlas
-from .escape import first_sentence, query
+from .escape import query
 from .model import Collection, Paper
 from .taxonomy import Tag
 from .topics import Topic
@@ -194,8 +193,6 @@ class PaperPage:
     related: tuple[RelatedItem, ...]
     mentions: tuple[Link, ...]
     mentioned_by: tuple[Link, ...]
-    description: str
-    jsonld: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -352,7 +349,6 @@ class SiteViews:
 
     def paper_page(self, p: Paper) -> PaperPage:
         src = paper_src(p.id)
-        tags = self.atlas.tags.get(p.id, ())
         related = tuple(
             RelatedItem(
                 self.by_id[r.id].title,
@@ -374,8 +370,6 @@ class SiteViews:
             related=related,
             mentions=tuple(self._paper_link(m, src) for m in self.atlas.mentions.get(p.id, ())),
             mentioned_by=tuple(self._paper_link(m, src) for m in self.atlas.mentioned_by.get(p.id, ())),
-            description=first_sentence(p.abstract),
-            jsonld=jsonld(p, [self.tag_by_id[t].name for t in tags]),
         )
 
     def _paper_link(self, pid: str, from_src: str) -> Link:
@@ -535,24 +529,3 @@ def elsewhere(title: str) -> tuple[Link, ...]:
         Link("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
         Link("Google Scholar", f"https://scholar.google.com/scholar?q={q}"),
     )
-
-
-def jsonld(p: Paper, keywords: Sequence[str]) -> dict[str, object]:
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "headline": p.title[:110],
-        "name": p.title,
-        "abstract": p.abstract,
-        "keywords": list(keywords),
-    }
-    if p.published:
-        data["datePublished"] = p.published
-    if p.organization:
-        data["publisher"] = {"@type": "Organization", "name": p.organization.name}
-    return data
-
-
-def citation_date(published: str | None) -> str | None:
-    """Google Scholar wants ``YYYY/MM/DD``."""
-    return dt.date.fromisoformat(published).strftime("%Y/%m/%d") if published else None

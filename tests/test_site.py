@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from generator.atlas import build_atlas
 from generator.corpus import ListingCache
+from generator.exports import Exporter, write_exports
 from generator.render import Renderer
 
 from .conftest import FIXTURES, ROOT
@@ -25,11 +27,23 @@ SITE_FIXTURE = FIXTURES / "site"
 GOLDEN = SITE_FIXTURE / "golden"
 
 
+SITE_URL = "https://atlas.example/"
+
+
 def render_fixture(corpus: Path = SITE_FIXTURE / "corpus") -> dict[str, str]:
+    """Every generated page (Markdown with front matter) and every file for other tools."""
     atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
-    renderer = Renderer(atlas, ROOT / "templates")
+    renderer = Renderer(atlas, ROOT / "templates", site_url=SITE_URL)
     pages = dict(renderer.pages())
     pages["papers.json"] = renderer.records_json()
+    exporter = Exporter(renderer.page_meta, "Paper Atlas", "An atlas.", 50)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_exports(exporter, Path(tmp))
+        for path in sorted(Path(tmp).rglob("*")):
+            if path.is_file():
+                pages[path.relative_to(tmp).as_posix()] = path.read_text(encoding="utf-8")
+    pages["robots.txt"] = exporter.robots()
+    pages["llms.txt"] = exporter.llms()
     return pages
 
 
@@ -143,9 +157,8 @@ def parse(path: Path) -> _Page:
     return page
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("e2e")
+def build_fixture_site(work: Path, site_url: str | None = None) -> Path:
+    """A real ``mkdocs build --strict`` of the site fixture into ``work/site`` (``SITE_URL`` if given)."""
     shutil.copytree(ROOT / "docs", work / "docs")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("corpus: corpus", f"corpus: {SITE_FIXTURE / 'corpus'}")
@@ -153,6 +166,9 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = config.replace("templates: templates", f"templates: {ROOT / 'templates'}")
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("SITE_URL", None)
+    if site_url is not None:
+        env["SITE_URL"] = site_url
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
         cwd=work,
@@ -164,6 +180,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     return work / "site"
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_site(tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.mark.e2e
