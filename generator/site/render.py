@@ -26,10 +26,11 @@ import yaml
 from markupsafe import Markup
 
 from generator.atlas import Atlas
-from generator.site.escape import attribute, markdown_text, url_path
 from generator.site import routes
+from generator.site.escape import markdown_text, url_path
+from generator.site.meta import PageMeta
 from generator.site.routes import Routes
-from generator.site.views import SiteViews, citation_date
+from generator.site.views import SiteViews
 
 
 def _finalize(value: object) -> Markup:
@@ -111,13 +112,16 @@ class Document:
 
 
 class Renderer:
-    def __init__(self, atlas: Atlas, template_dir: Path, directory_urls: bool = True) -> None:
+    def __init__(
+        self, atlas: Atlas, template_dir: Path, directory_urls: bool = True, site_url: str = ""
+    ) -> None:
         self.atlas = atlas
-        self.routes = Routes(directory_urls)
+        self.routes = Routes(directory_urls, site_url=site_url)
         self.views = SiteViews(atlas, self.routes)
         self.env = make_environment(template_dir)
         self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
+        self.page_meta = PageMeta(self.views)
 
     def _render(self, template: str, **context: Any) -> str:
         compiled = self._templates.get(template)
@@ -146,18 +150,24 @@ class Renderer:
         ]
 
     def document(self, src: str) -> Document:
-        """One generated page, by source path (one of :meth:`sources`)."""
+        """One generated page, by source path (one of :meth:`sources`), with its meta (generator.site.meta)."""
+        return Document(src, self._document(src).markdown, self.page_meta.for_page(src))
+
+    def _document(self, src: str) -> Document:
         v = self.views
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
         if src == routes.HOME:
-            return Document(src, self._render("home.md.j2", page=v.home_page()))
+            return Document(
+                src, self._render("home.md.j2", page=v.home_page(), files=self.page_meta.files(src))
+            )
         if folder == "papers":
             return self.paper_document(key)
         if src == routes.TAGS:
             return Document(src, self._render("tags.md.j2", page=v.tags_overview()))
         if folder == "tags":
-            return Document(src, self._render("tag.md.j2", page=v.tag_page(v.tag_by_id[key])))
+            page = v.tag_page(v.tag_by_id[key])
+            return Document(src, self._render("tag.md.j2", page=page, files=self.page_meta.files(src)))
         if folder == "topics":
             return Document(src, self._render("topic.md.j2", page=v.topic_page(v.topic_by_id[key])))
         if src == routes.COLLECTIONS:
@@ -166,7 +176,10 @@ class Renderer:
             return Document(src, self._render("collections.md.j2", collections=pairs))
         if folder == "collections":
             collection = v.collection_by_id[key]
-            return Document(src, self._render("collection.md.j2", page=v.collection_page(collection)))
+            files = self.page_meta.files(src)
+            return Document(
+                src, self._render("collection.md.j2", page=v.collection_page(collection), files=files)
+            )
         if src == routes.TIMELINE:
             return Document(src, self._render("timeline.md.j2", years=v.year_summaries(src)))
         if folder == "timeline":
@@ -175,14 +188,4 @@ class Renderer:
 
     def paper_document(self, pid: str) -> Document:
         page = self.views.paper_page(self.views.by_id[pid])
-        meta: dict[str, Any] = {
-            "description": attribute(page.description),
-            "paper": {
-                "citation_title": page.paper.title,
-                "jsonld": page.jsonld,
-            },
-        }
-        date = citation_date(page.paper.published)
-        if date:
-            meta["paper"]["citation_publication_date"] = date
-        return Document(page.src, self._render("paper.md.j2", page=page), meta)
+        return Document(page.src, self._render("paper.md.j2", page=page))
