@@ -38,9 +38,10 @@ JSON_TYPE = "application/json"
 def source_dates(atlas: Atlas) -> Mapping[str, str]:
     """HOOK: corpus file (``corpus/<name>.txt``) -> ISO date it was first committed.
 
-    Empty for now: ``lastmod`` then comes from the papers' published dates alone. When
-    ``generator.corpus`` gains the first-commit dates of the corpus files, return them here;
-    every ``lastmod`` (sitemap) then also counts when a page's files were added.
+    Empty for now: ``lastmod`` then comes from the papers' published dates alone, so the sitemap
+    depends on the corpus text only (the golden files too). ``generator.ingest.corpus.first_commits``
+    has these dates (``FileDate.day``); returning them here would make every ``lastmod`` also
+    count when a page's files were added.
     """
     return {}
 
