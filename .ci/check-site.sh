@@ -7,7 +7,7 @@
 #               docs/assets/atlas.css: no error
 #   4. a11y     axe-core (npm axe-core) in chromium, via the browser tests
 #               (tests/test_browser.py -k axe): no serious or critical violation
-#   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page and a paper page,
+#   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page, a tag page and a paper page,
 #               with Debian's chromium: performance, accessibility, best-practices and SEO
 #               each >= 0.95; scores printed and written to artifacts/lighthouse.json
 #
@@ -161,7 +161,7 @@ lighthouse_node() {
 }
 
 run_lighthouse() {
-    local node_bin port server_pid paper_path status=0
+    local node_bin port server_pid paper_path tag_path status=0
     node_bin="$(lighthouse_node)" || return 1
     port="$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     # A static server that compresses text like the production host does (GitHub Pages sends
@@ -223,14 +223,23 @@ rich = [p for p in papers if p["tags"] and p["related"]] or papers
 print(max(rich, key=lambda p: (bool(p["mentions"]), bool(p["mentioned_by"]), len(p["tags"]), p["id"]))["url"])
 PY
 )"
+    # The tag page: that paper's first tag (as in the browser tests), with its cards and tools.
+    tag_path="$("$BIN/python" - "$SITE/papers.json" "$paper_path" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+papers = data["papers"] if isinstance(data, dict) else data
+print("tags/" + next(p for p in papers if p["url"] == sys.argv[2])["tags"][0] + "/")
+PY
+)"
     local out="$ARTIFACTS/lighthouse"
     rm -rf "$out"
     mkdir -p "$out"
     echo "node $("$node_bin" --version), lighthouse $("$node_bin" "$LIGHTHOUSE_JS" --version), $("$CHROMIUM" --version 2>/dev/null)"
     local name url i
-    for name in home paper; do
+    for name in home tag paper; do
         url="http://127.0.0.1:$port/"
         [ "$name" = paper ] && url="http://127.0.0.1:$port/$paper_path"
+        [ "$name" = tag ] && url="http://127.0.0.1:$port/$tag_path"
         for i in $(seq "$LIGHTHOUSE_RUNS"); do
             echo "lighthouse: $name run $i/$LIGHTHOUSE_RUNS: $url"
             if ! CHROME_PATH="$CHROMIUM" "$node_bin" "$LIGHTHOUSE_JS" "$url" \
@@ -259,7 +268,7 @@ summary = {
     "pages": {},
 }
 ok = True
-for name in ("home", "paper"):
+for name in ("home", "tag", "paper"):
     runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob(f"{name}-*.json"))]
     summary["lighthouse"] = runs[0]["lighthouseVersion"]
     summary["user_agent"] = runs[0]["environment"]["hostUserAgent"]
@@ -285,7 +294,7 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-step "performance: Lighthouse (mobile preset) on the home page and a paper page, $LIGHTHOUSE_RUNS run(s) each"
+step "performance: Lighthouse (mobile preset) on the home page, a tag page and a paper page, $LIGHTHOUSE_RUNS run(s) each"
 if ! run_lighthouse; then
     fail lighthouse
 fi

@@ -9,8 +9,8 @@ each in a FRESH child process (so every peak RSS belongs to one stage):
 * ``tags``: load the taxonomy, tag every paper;
 * ``related``: related papers (TF-IDF top-k);
 * ``mentions``: mentions and their backlinks;
-* ``render``: every generated page as the MkDocs plugin produces it (``Renderer.documents()``: Markdown
-  and page meta), plus ``papers.json`` and the feed;
+* ``render``: every generated page as the MkDocs plugin produces it (``Renderer.documents()``: Markdown,
+  raw HTML blocks and page meta), plus each list's ``cards.json``, ``papers.json`` and the feed;
 * ``mkdocs build``: the whole build with the repository's ``mkdocs.yml``, ``docs/``, templates and
   taxonomy, its plugin pointed at the synthetic corpus (generation included);
 * ``floor``: :mod:`benchmarks.floor`, a plain ``mkdocs build`` of N paper-shaped pages;
@@ -195,7 +195,9 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
         size = 0
         for doc in renderer.documents():  # what the plugin hands MkDocs (meta apart, no YAML)
             pages += 1
-            size += len(doc.markdown)
+            size += len(doc.markdown) + sum(map(len, doc.raw))
+        for _path, text in renderer.listings.data_files():  # each list's cards.json
+            size += len(text)
         size += len(records_json(atlas, renderer.routes))
         size += len(atom_feed(atlas, renderer.routes, "Paper Atlas", 50))
         return {"pages": pages, "chars": size}
@@ -314,6 +316,8 @@ def profile_stages(inputs: Inputs, top: int) -> str:
         renderer = Renderer(atlas, inputs.templates)
         for _ in renderer.documents():
             pass
+        for _ in renderer.listings.data_files():
+            pass
         records_json(atlas, renderer.routes)
 
     for name, step in (
@@ -365,6 +369,7 @@ class SizeResult:
     build_seconds: float = 0.0
     generated_seconds: float | None = None
     incremental: dict[str, Any] = field(default_factory=dict)
+    heaviest: list[tuple[str, int]] = field(default_factory=list)  # (site path, bytes), heaviest first
 
 
 def _child(args: Sequence[str], cwd: Path | None = None) -> tuple[dict[str, Any], float, float]:
@@ -389,6 +394,13 @@ def write_project(root: Path, corpus: Path) -> Path:
             raise ValueError(f"mkdocs.yml: no '{key}:' option to rewrite")
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
     return root / "mkdocs.yml"
+
+
+def heaviest_pages(site: Path, top: int = 3) -> list[tuple[str, int]]:
+    """The ``top`` largest HTML pages of a built site, as (path in the site, bytes), heaviest first."""
+    sizes = [(path.stat().st_size, path.relative_to(site).as_posix()) for path in site.rglob("*.html")]
+    sizes.sort(key=lambda sp: (-sp[0], sp[1]))
+    return [(path, size) for size, path in sizes[:top]]
 
 
 def new_listing(n: int, seed: int, path: Path) -> None:
@@ -428,8 +440,11 @@ def bench_size(n: int, seed: int, work: Path, repeat: int, log: Callable[[str], 
         floor = run_floor(n, seed)
         floors.append((floor.seconds, floor.peak_rss_mb))
         log(f"  {'floor':<12} {floor.seconds:8.2f} s  {floor.peak_rss_mb:8.0f} MB")
+    heaviest = heaviest_pages(project / "site")
+    log("  heaviest pages: " + ", ".join(f"{path} {size / 1000:.0f} KB" for path, size in heaviest))
     shutil.rmtree(project)
     build_seconds, _, result.generated_seconds = min(builds, key=lambda b: b[0])
+    result.heaviest = heaviest
     result.build_seconds = build_seconds
     result.floor_seconds = min(f[0] for f in floors)
     runs = "" if repeat == 1 else f"fastest of {repeat}: " + ", ".join(f"{b[0]:.1f}" for b in builds) + " s; "
@@ -490,7 +505,7 @@ def render_results(
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     when = time.strftime("%Y-%m-%d %H:%M")
     runs = [f"- N = {r.n:,}: measured {when} (load average at the end {load})" for r in results]
-    old_runs, old_rows, old_incremental, old_profile = _parse_block(previous)
+    old_runs, old_rows, old_incremental, old_heavy, old_profile = _parse_block(previous)
     runs += [line for n, line in old_runs if n not in measured]
     lines = [
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
@@ -533,6 +548,20 @@ def render_results(
             )
             incremental.append((r.n, f"| {r.n:,} | {which} | {cells} |"))
     lines += [line for _, line in sorted(incremental, key=lambda nl: nl[0])]
+    lines += [
+        "",
+        "Heaviest HTML pages of the whole build (bytes on disk, uncompressed; the limit is 300 KB):",
+        "",
+        "| N | heaviest HTML page | KB | next heaviest |",
+        "|---:|---|---:|---|",
+    ]
+    heavy = [(n, line) for n, line in old_heavy if n not in measured]
+    for r in results:
+        if r.heaviest:
+            (path, size), rest = r.heaviest[0], r.heaviest[1:]
+            others = ", ".join(f"`{p}` {b / 1000:.0f} KB" for p, b in rest)
+            heavy.append((r.n, f"| {r.n:,} | `{path}` | {size / 1000:.0f} | {others} |"))
+    lines += [line for _, line in sorted(heavy, key=lambda nl: nl[0])]
     if profile:
         lines += [
             "",
@@ -552,11 +581,13 @@ def _size_of(line: str) -> int:
 
 def _parse_block(
     block: str,
-) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]], str]:
-    """An earlier results block as (run lines, main rows, incremental rows, profile section) by size."""
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]], str]:
+    """An earlier results block as (run lines, main rows, incremental rows, heaviest-page rows,
+    profile section) by size."""
     runs: list[tuple[int, str]] = []
     rows: list[tuple[int, str]] = []
     incremental: list[tuple[int, str]] = []
+    heavy: list[tuple[int, str]] = []
     table = rows
     profile = ""
     lines = block.splitlines()
@@ -568,6 +599,8 @@ def _parse_block(
             runs.append((_size_of(line), line))
         elif line.startswith("| N | build |"):
             table = incremental
+        elif line.startswith("| N | heaviest"):
+            table = heavy
         elif found := _ROW.match(line):
             table.append((int(found.group(1).replace(",", "")), line))
     # A block from before the per-size lines: one date and load for all its sizes.
@@ -575,7 +608,7 @@ def _parse_block(
     if dated and not runs:
         sizes = sorted({n for n, _ in rows})
         runs = [(n, f"- N = {n:,}: measured {dated[1]} (load average at the end {dated[2]})") for n in sizes]
-    return runs, rows, incremental, profile
+    return runs, rows, incremental, heavy, profile
 
 
 def read_block(path: Path) -> str:

@@ -121,7 +121,10 @@ def test_tag_chip_opens_a_tag_page_listing_the_paper(site_server: SiteServer, op
         chip.click()
     assert page.url == site_server.at(f"tags/{paper['tags'][0]}/")
     assert heading(page) == tag_name
-    listed = page.locator("article a", has_text=paper["title"])
+    # The tag may list it on a later page: the filter finds it among all of the tag's papers.
+    page.locator(".pa-tools input[type=search]").fill(paper["title"])
+    listed = page.locator("article ol.pa-cards > li > a:first-child:visible", has_text=paper["title"])
+    listed.first.wait_for()
     assert listed.count() >= 1, f"tag page {page.url} does not list {paper['title']!r}"
     listed.first.click()
     page.wait_for_load_state("networkidle")
@@ -133,7 +136,7 @@ def _section_links(page: Any, section_id: str) -> list[str]:
     """Absolute hrefs of the list right after the ``<h2 id=section_id>``."""
     return list(
         page.eval_on_selector_all(
-            f"article h2#{section_id} + ul a[href]",
+            f"article h2#{section_id} + ol.pa-cards > li > a:first-child",
             "els => els.map(a => a.href)",
         )
     )
@@ -165,29 +168,37 @@ def test_related_and_mention_links_open_existing_pages(site_server: SiteServer, 
     assert site_server.at(paper["url"]) in back
     mentioned.close()
     # And one of them followed by a click, like a reader would.
-    page.locator("article h2#related-papers + ul a").first.click()
+    page.locator("article h2#related-papers + ol.pa-cards > li > a").first.click()
     page.wait_for_load_state("networkidle")
     assert page.url == related[0]
     assert_clean(opened)
 
 
-def test_paper_lists_have_one_item_per_paper(site_server: SiteServer, open_page: Any) -> None:
-    """Each paper of a list is its own <li> with one link (not several run into one item)."""
+_CARDS = """
+() => [...document.querySelectorAll("article ol.pa-cards > li")].map(li => ({
+  title: li.firstElementChild.textContent, href: li.firstElementChild.href,
+  links: li.querySelectorAll("a").length, chips: li.querySelectorAll(".pa-chips a").length,
+  by: !!li.querySelector(".pa-by"), first: !!li.querySelector(".pa-first")}))
+"""
+
+
+def test_paper_lists_have_one_card_per_paper(site_server: SiteServer, open_page: Any) -> None:
+    """Each paper of a list is its own card: a title link, then its tag chips (no other link)."""
     site = site_server.site
     collection = page_path(site, "collection").split("/")[1]
     members = [p for p in site.papers if collection in p["collections"]]
     opened = open_page(f"collections/{collection}/")
-    items = opened.page.eval_on_selector_all(
-        "article h2#papers + ul > li", "lis => lis.map(li => li.querySelectorAll('a').length)"
-    )
-    assert len(items) == len(members)
-    assert set(items) == {1}
+    cards = opened.page.evaluate(_CARDS)
+    assert cards and len(cards) == min(len(members), 100)
+    for card in cards:
+        assert "/papers/" in card["href"]
+        assert card["links"] == 1 + card["chips"]
+        assert card["first"]
+    by_url = {site_server.at(p["url"]): p for p in members}
+    assert all(card["title"] == by_url[card["href"]]["title"] for card in cards)
     home = open_page("")
-    newest = home.page.eval_on_selector_all(
-        "article h2#newest-papers + ul > li", "lis => lis.map(li => li.querySelectorAll('a').length)"
-    )
-    assert len(newest) > 1
-    assert set(newest) == {1}
+    newest = home.page.evaluate(_CARDS)
+    assert len(newest) > 1 and all(c["by"] for c in newest)
 
 
 # --------------------------------------------------------------------------- hostile corpus text

@@ -277,8 +277,10 @@ globalThis.fetch = async url => {
   return { ok: true, status: 200, json: async () => JSON.parse(buf.toString("utf8")),
            arrayBuffer: async () => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) }
 }
-let listener, posted = []
+let listener, posted = [], announced = []
 globalThis.addEventListener = (type, fn) => { listener = fn }
+globalThis.BroadcastChannel = class { constructor(name) { this.name = name }
+                                      postMessage(m) { announced.push({ channel: this.name, ...m }) } }
 globalThis.postMessage = message => posted.push(message)
 vm.runInThisContext(fs.readFileSync(worker, "utf8"), { filename: worker })
 const tick = () => new Promise(resolve => setTimeout(resolve, 1))
@@ -287,10 +289,11 @@ const tick = () => new Promise(resolve => setTimeout(resolve, 1))
   const out = {}
   for (const q of queries) {
     posted = []
+    announced = []
     listener({ data: { type: 2, data: q } })
     while (!posted.some(m => m.type === 3)) await tick()
     const { items, suggest } = posted.find(m => m.type === 3).data
-    out[q] = { items: items.map(([i]) => [i.location, i.title, i.text, i.terms]), suggest }
+    out[q] = { items: items.map(([i]) => [i.location, i.title, i.text, i.terms]), suggest, announced }
   }
   console.log(JSON.stringify({ results: out, fetched }))
   process.exit(0)
@@ -346,6 +349,17 @@ def test_worker_answers_like_the_reference(real_index: Path, tmp_path: Path) -> 
             assert re.sub(r"</?mark[^>]*>", "", item[1]) == html_escape(hit.title)
             assert item[3] == {**dict.fromkeys(hit.matched, True), **dict.fromkeys(hit.missing, False)}
     assert "<mark data-md-highlight>TensorNet</mark>" in out["results"]["TensorNet"]["items"][0][1]
+    # Each answer announces how many documents match in all, as the reference counts them.
+    for query in PARITY_QUERIES:
+        hits, total = reader.search_counted(query, limit=10)
+        announced = out["results"][query]["announced"]
+        if not hits:
+            assert announced == []
+            continue
+        assert announced == [
+            {"channel": "atlas-search", "total": total, "listed": len(hits), "first": hits[0].location}
+        ], query
+    assert out["results"]["large language models"]["announced"][0]["total"] > 10
     suggest = out["results"]["trans"]["suggest"]
     assert len(suggest) == 1
     assert suggest[0].startswith("trans")
@@ -362,6 +376,24 @@ def test_worker_escapes_titles_and_snippets(tmp_path: Path) -> None:
         "Image Handlers &lt;img src=x <mark data-md-highlight>onerror</mark>=alert(1)&gt; for Vision Transformers"
     )
     assert text.startswith("x &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;y&quot; ")
+
+
+def test_results_show_the_byline_escaped(tmp_path: Path) -> None:
+    """A paper's byline is stored with its metadata and shown, escaped, above its snippet."""
+    hostile = SearchDoc(
+        "papers/p0/", "Kimi", "linear attention", "Linear attention.", "2024-10-30 · <b>Org</b> & co"
+    )
+    build_index([hostile, doc(1, "Other linear things", "linear")], tmp_path / "index")
+    reader = IndexReader(tmp_path / "index")
+    hits, total = reader.search_counted("linear", limit=10)
+    assert total == 2
+    assert {h.location: h.byline for h in hits} == {"papers/p0/": hostile.byline, "papers/p1/": ""}
+    out = run_worker(tmp_path / "index", ["linear"], tmp_path)
+    texts = {item[0]: item[2] for item in out["results"]["linear"]["items"]}
+    assert texts["papers/p0/"].startswith(
+        '<span class="pa-search-by">2024-10-30 · &lt;b&gt;Org&lt;/b&gt; &amp; co</span><mark data-md-highlight>Linear</mark>'
+    )
+    assert "pa-search-by" not in texts["papers/p1/"]
 
 
 def html_escape(text: str) -> str:
@@ -531,3 +563,40 @@ def test_deep_link_and_typing_prefixes(context: Any, site_server: SiteServer) ->
         "() => [...document.querySelectorAll('.md-search-result__item h1')].some(h => h.textContent.startsWith('TensorNet'))",
         timeout=15_000,
     )
+
+
+@pytest.mark.browser
+def test_search_counts_every_match_and_shows_bylines(context: Any, site_server: SiteServer) -> None:
+    """More papers match than the 50 listed: the count says how many, and that 50 are listed."""
+    reader = IndexReader(site_server.site.root / INDEX_DIR)
+    query = "learning"
+    _, total = reader.search_counted(query, limit=50)
+    assert total > 50, total
+    page = context.new_page()
+    traffic = Traffic(page)
+    page.goto(site_server.url, wait_until="load")
+    search_for(page, query)
+    meta = page.locator(".md-search-result__meta")
+    expected = f"{total:,} matching documents, the best 50 listed"
+    page.wait_for_function(
+        "text => document.querySelector('.md-search-result__meta').textContent.trim() === text",
+        arg=expected,
+        timeout=15_000,
+    )
+    assert meta.inner_text().strip() == expected
+    # A result's text starts with its byline: a paper with a date found by its title.
+    paper = next(p for p in site_server.site.papers if p["published"] and p["upvotes"])
+    top = reader.search(paper["title"], limit=1)[0]
+    assert top.location == paper["url"] and paper["published"] in top.byline
+    search_for(page, paper["title"])
+    byline = page.locator(".md-search-result__item").first.locator(".pa-search-by")
+    byline.wait_for()
+    assert byline.inner_text().strip() == top.byline
+    # A query with few matches keeps Material's own count.
+    search_for(page, "TensorNet")
+    page.wait_for_function(
+        "() => /^\\d+ matching documents?$|^1 matching document$/.test("
+        "document.querySelector('.md-search-result__meta').textContent.trim())",
+        timeout=15_000,
+    )
+    assert traffic.errors == []

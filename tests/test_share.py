@@ -26,9 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.model import Organization, Paper
-from generator.site.cards import CARDS, HEIGHT, WIDTH
 from generator.site.cite import bibtex_entry, bibtex_text
 from generator.site.feed import Category, Feed, atom
+from generator.site.preview_images import CARDS, HEIGHT, WIDTH
 from generator.site.routes import Routes
 
 from .conftest import FIXTURES, ROOT

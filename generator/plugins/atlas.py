@@ -7,10 +7,12 @@ ahead on another core (or then and there): the Markdown of all pages never sits 
 once, and is dropped once converted;
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
 hold, without writing and re-parsing YAML; a hand-written page gets the site's link-preview
-card); ``on_files`` also starts writing the files for other tools (``generator.site.exports``: records,
-BibTeX and feeds beside the pages) in a second process, and ``on_env`` waits for them before
-MkDocs copies the static files; ``on_serve`` adds the corpus, taxonomy and
-templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
+card); ``on_page_content`` puts the page's raw HTML blocks (card lists, the abstract), which
+Python-Markdown never had to parse, in place of their placeholders
+(:func:`generator.site.render.restore_raw`); ``on_files`` also starts writing the files for other
+tools (``generator.site.exports``: records, BibTeX and feeds beside the pages) in a second process,
+and ``on_env`` waits for them before MkDocs copies the static files; ``on_serve`` adds the corpus,
+taxonomy and templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
 whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
 to the next.
 """
@@ -38,11 +40,11 @@ from generator.atlas import Atlas, AtlasCache, build_atlas
 from generator.parallel import Stream, call_in_background
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
-from generator.site.cards import image_meta
 from generator.site.exports import Exporter, ExportStats, write_exports
 from generator.site.feed import atom_feed
 from generator.site.outputs import record_lines
-from generator.site.render import Document, Renderer
+from generator.site.preview_images import image_meta
+from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
@@ -76,6 +78,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.renderer: Renderer | None = None
         self.sources: frozenset[str] = frozenset()
         self.meta: dict[str, dict[str, Any]] = {}
+        self.raw: dict[str, tuple[str, ...]] = {}
         self.ahead: dict[str, Document] = {}
         self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
@@ -99,6 +102,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         site_url = config.site_url or ""
         self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls, site_url)
         self.meta = {}
+        self.raw = {}
         self.render_seconds = 0.0
         self.rendered_here = 0
         sources = self.renderer.sources()
@@ -116,6 +120,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         files.append(self._records_file(config, atlas, renderer.routes))
         for file in self._exports(config, renderer):
             files.append(file)
+        for data_file in self._list_data_files(config, renderer):
+            files.append(data_file)
         files.append(
             File.generated(
                 config,
@@ -152,6 +158,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             self.rendered_here += 1
         if doc.meta:
             self.meta[src] = doc.meta
+        if doc.raw:
+            self.raw[src] = doc.raw
         self.render_seconds += time.perf_counter() - started
         return doc.markdown
 
@@ -166,9 +174,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A generated page's Markdown is not needed once converted: let it go (~500 MB at 100k)."""
+        """Put the page's raw HTML blocks in place. A generated page's Markdown is not needed once
+        converted: let it go (~500 MB at 100k)."""
         if page.file.src_uri in self.sources:
             page.markdown = ""
+            html = restore_raw(html, self.raw.pop(page.file.src_uri, ()))
         return html
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -230,6 +240,17 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             File.generated(config, routes.ROBOTS, content=exporter.robots()),
             File.generated(config, routes.LLMS, content=exporter.llms()),
         ]
+
+    def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
+        """Each list's ``cards.json`` (generator/site/listings.py), written straight into the site folder
+        as ``papers.json`` is, one at a time."""
+        out = []
+        for path, text in renderer.listings.data_files():
+            destination = Path(config.site_dir) / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8", newline="\n")
+            out.append(File.generated(config, path, abs_src_path=str(destination)))
+        return out
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         strict = self.config.corpus_problems in ("strict", "warning")

@@ -30,7 +30,7 @@ log = logging.getLogger("mkdocs.plugins.atlas_search")
 
 class AtlasSearchConfig(base.Config):
     atlas_plugin = c.Type(str, default="paper-atlas")
-    """Name of the plugin whose ``atlas`` attribute holds the papers (see generator/plugin.py)."""
+    """Name of the plugin whose ``atlas`` attribute holds the papers (see generator/plugins/atlas.py)."""
 
 
 class AtlasSearchPlugin(BasePlugin[AtlasSearchConfig]):

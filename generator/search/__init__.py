@@ -15,8 +15,9 @@ Material's own search downloads one JSON of every page's text before it can answ
     ``b/<k>.bin``: two bitmaps of ``ceil(n/8)`` bytes (in the title; anywhere), bit ``d % 8`` of byte
     ``d // 8`` for document ``d``. Bitmaps cap what a very common word costs a query at ``n/4`` bytes.
 ``d/<j>.json``
-    document metadata, ``BLOCK`` documents a file: ``[location, title, snippet]``; only the
-    blocks of the top results are fetched.
+    document metadata, ``BLOCK`` documents a file: ``[location, title, snippet]``, and a fourth
+    element, the byline (date · organisation or authors · upvotes), for a paper that has one;
+    only the blocks of the top results are fetched.
 
 Scoring is BM25F (title weighted ``TITLE_WEIGHT``) split as ``idf(df) * impact``: the impact
 (the saturated, length-normalised term frequency) is quantised per posting, the idf is computed

@@ -30,6 +30,7 @@ class Hit:
     location: str
     title: str
     snippet: str
+    byline: str
     score: float
     matched: tuple[str, ...]  # query words found in the document
     missing: tuple[str, ...]
@@ -135,6 +136,10 @@ class IndexReader:
             yield d, q
 
     def search(self, query: str, limit: int = FIRST_RESULTS) -> list[Hit]:
+        return self.search_counted(query, limit)[0]
+
+    def search_counted(self, query: str, limit: int = FIRST_RESULTS) -> tuple[list[Hit], int]:
+        """The best ``limit`` hits and how many documents match in all (the worker announces it)."""
         words = parse_query(query, frozenset(self.manifest["stop"]), self.manifest["words"])
         found = [self.variants(qw) for qw in words]
         budget = int(self.manifest["bitmaps"])
@@ -169,11 +174,11 @@ class IndexReader:
         hits = []
         block = int(self.manifest["block"])
         for d in ranked:
-            location, title, snip = self.block(d // block)[d % block]
+            location, title, snip, *by = self.block(d // block)[d % block]
             matched = tuple(qw.word for g, qw in enumerate(words) if mask[d] >> g & 1)
             missing = tuple(qw.word for g, qw in enumerate(words) if not mask[d] >> g & 1)
-            hits.append(Hit(d, location, title, snip, score[d], matched, missing))
-        return hits
+            hits.append(Hit(d, location, title, snip, by[0] if by else "", score[d], matched, missing))
+        return hits, len(score)
 
 
 def _df(entry: Any) -> int:

@@ -9,7 +9,7 @@ import math
 import re
 import unicodedata
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bylines in the metadata blocks
 INDEX_DIR = "search/atlas"
 BLOCK = 16  # documents per metadata file
 COMMON_MIN_DF = 2000  # a term is common (bitmaps) when its df exceeds max(this, n * COMMON_SHARE)

@@ -40,6 +40,7 @@ from generator.search.tokenizer import (
 )
 from generator.site import routes
 from generator.site.routes import Routes
+from generator.site.views import byline
 
 SHARD_BYTES = 32 * 1024  # target size of a term shard
 TITLE_WEIGHT = 4.0
@@ -68,6 +69,7 @@ class SearchDoc:
     title: str
     text: str
     snippet: str
+    byline: str = ""  # a paper's date, organisation or authors, upvotes
 
 
 def plain(text: str) -> str:
@@ -112,7 +114,9 @@ def paper_docs(
         names = (tag_names or {}).get(p.id, ())
         if names:
             text = text + "\n" + " ".join(names)
-        yield SearchDoc(site.url(routes.paper(p.id)), plain(p.title), text, snippet(p.abstract))
+        yield SearchDoc(
+            site.url(routes.paper(p.id)), plain(p.title), text, snippet(p.abstract), byline(p) or ""
+        )
 
 
 # -- building --------------------------------------------------------------------------------------
@@ -240,7 +244,11 @@ def _read_documents(docs: Iterable[SearchDoc], writer: _Writer) -> tuple[list[st
         d = n_docs - 1
         title.add(d, _token_bytes(doc.title), term_id)
         body.add(d, _token_bytes(doc.text), term_id)
-        rows.append([doc.location, doc.title, doc.snippet])
+        rows.append(
+            [doc.location, doc.title, doc.snippet, doc.byline]
+            if doc.byline
+            else [doc.location, doc.title, doc.snippet]
+        )
         if len(rows) == BLOCK:
             writer.write(f"d/{d // BLOCK}.json", _dumps(rows).encode("utf-8"))
             rows = []

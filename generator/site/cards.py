@@ -1,131 +1,93 @@
-"""Link-preview images (``og:image``): one static card per kind of page, not one per page.
+"""The paper card: how a paper appears in every list (home, tags, topics, collections, years,
+related papers, mentions): title, byline (date, organisation or author count, upvotes), tag
+chips and the first sentence of the abstract; a related paper's card says why, in one line.
 
-A per-page card would have to be a PNG (most previewers ignore SVG), drawn at build time:
-Material's social plugin does that with Pillow and CairoSVG (and fetches its fonts from Google
-Fonts), which the README measures at far over the build budget at 10,000 papers. The page's own
-title and description travel in ``og:title`` and ``og:description``, which every previewer
-shows beside the image; the image only says what kind of page it is.
-
-The cards are PNG files in ``docs/assets/cards/`` (copied into the site like any asset: no build
-cost). ``python -m generator.site.cards`` redraws them with Pillow (a dev dependency) and the DejaVu
-fonts; run it after changing a card below, and commit the PNGs.
+:class:`Card` is a view object (links are final URLs relative to the listing page, from
+:mod:`generator.site.routes`, for the raw HTML a card list is written as);
+``templates/_card.md.j2`` presents it. The page-independent parts of a paper's card (byline,
+first sentence) are computed once per paper, however many lists hold it.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from generator.site import routes
+from generator.model import Paper
+from generator.site.escape import first_sentence
 
-WIDTH = 1200
-HEIGHT = 630
+if TYPE_CHECKING:
+    from generator.site.views import Chip
+
+FIRST_SENTENCE_CHARS = 160
+REASON_TAGS = 2  # tag names in a related paper's reason, at most
+REASON_TERMS = 3  # shared terms in a related paper's reason, at most
 
 
 @dataclass(frozen=True)
 class Card:
-    kind: str
-    label: str  # large text on the card
-    caption: str  # the line under it
-    alt: str  # og:image:alt
-
-    @property
-    def path(self) -> str:
-        """Site path of the PNG (also its path under ``docs/``)."""
-        return routes.card(self.kind)
-
-
-CARDS = {
-    c.kind: c
-    for c in (
-        Card("site", "Paper Atlas", "A searchable, cross-linked atlas of research papers", "Paper Atlas"),
-        Card("paper", "Paper", "Its abstract, tags, related papers and citation", "Paper Atlas: a paper"),
-        Card("tag", "Tag", "Papers on one topic, newest first", "Paper Atlas: papers of a tag"),
-        Card(
-            "collection",
-            "Collection",
-            "One listing of papers",
-            "Paper Atlas: a collection of papers",
-        ),
-        Card("timeline", "Timeline", "Papers by publication date", "Paper Atlas: timeline"),
-    )
-}
+    title: str
+    href: str  # URL of the paper's page relative to the listing page (Routes.href)
+    published: str | None  # ISO date
+    who: str | None  # the organisation, else "3 authors"
+    upvotes: int | None
+    chips: tuple[Chip, ...] = ()
+    first: str | None = None  # the abstract's first sentence
+    reason: str | None = None  # why it is listed (related papers)
 
 
-def card(kind: str) -> Card:
-    return CARDS[kind]
+def who(p: Paper) -> str | None:
+    if p.organization:
+        return p.organization.name
+    if p.authors is not None:
+        return f"{p.authors} author{'s' if p.authors != 1 else ''}"
+    return None
 
 
-@cache
-def image_meta(kind: str) -> dict[str, Any]:
-    """What the theme needs to write ``og:image`` for a kind of page: one shared dict per kind."""
-    c = CARDS[kind]
-    return {"image": c.path, "alt": c.alt, "width": WIDTH, "height": HEIGHT}
+def reason(tags: Sequence[str], terms: Sequence[str], meaning: bool = False) -> str:
+    """Why a paper is related, in one short line: ``Shared: Tag A, Tag B · term, term, term``, then
+    ``; similar in meaning`` when the semantic vectors chose it (shared words alone would not have)."""
+    parts = []
+    if tags:
+        named = ", ".join(tags[:REASON_TAGS])
+        parts.append(named + (f" +{len(tags) - REASON_TAGS}" if len(tags) > REASON_TAGS else ""))
+    if terms:
+        parts.append(", ".join(terms[:REASON_TERMS]))
+    if not parts:
+        return "Similar in meaning" if meaning else "Similar wording"
+    return "Shared: " + " · ".join(parts) + ("; similar in meaning" if meaning else "")
 
 
-FONTS = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
-BACKGROUND = "#3f51b5"  # Material's indigo, the site's primary colour
-ACCENT = "#ff4081"
-# A small graph in the right half: papers (nodes) and their links, the same on every card.
-NODES = ((880, 150), (1040, 110), (1110, 260), (960, 300), (830, 380), (1010, 450), (1120, 520))
-EDGES = ((0, 1), (1, 2), (0, 3), (2, 3), (3, 4), (3, 5), (4, 5), (5, 6), (2, 6))
+class CardMaker:
+    """Cards for one site. ``chips(paper, src)`` gives a paper's tag chips as seen from ``src``."""
 
+    def __init__(self, chips: Callable[[Paper, str], tuple[Chip, ...]], link: Callable[[str, str], str]):
+        """``link(src, paper_id)``: the URL of a paper's page relative to the page ``src``."""
+        self._chips = chips
+        self._link = link
+        self._first: dict[str, str] = {}
+        self._who: dict[str, str | None] = {}
 
-def draw(c: Card, fonts: Path = FONTS) -> Any:
-    """The card as a Pillow image (Pillow is a dev dependency: only this command needs it)."""
-    from PIL import Image, ImageDraw, ImageFont
+    def first(self, p: Paper) -> str:
+        found = self._first.get(p.id)
+        if found is None:
+            found = self._first[p.id] = first_sentence(p.abstract, FIRST_SENTENCE_CHARS)
+        return found
 
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
-    pen = ImageDraw.Draw(image)
-    for a, b in EDGES:
-        pen.line((NODES[a], NODES[b]), fill="#7986cb", width=6)
-    for x, y in NODES:
-        pen.ellipse((x - 22, y - 22, x + 22, y + 22), fill="#c5cae9")
-    bold = ImageFont.truetype(str(fonts / "DejaVuSans-Bold.ttf"), 104)
-    regular = ImageFont.truetype(str(fonts / "DejaVuSans.ttf"), 34)
-    small = ImageFont.truetype(str(fonts / "DejaVuSans.ttf"), 40)
-    if c.kind != "site":
-        pen.text((80, 150), "Paper Atlas", font=small, fill="#e8eaf6")
-    pen.text((80, 220), c.label, font=bold, fill="white")
-    y = 370
-    for line in _wrap(c.caption, regular, pen, 680):
-        pen.text((80, y), line, font=regular, fill="#e8eaf6")
-        y += 48
-    pen.rectangle((0, HEIGHT - 24, WIDTH, HEIGHT), fill=ACCENT)
-    return image
+    def who(self, p: Paper) -> str | None:
+        if p.id not in self._who:
+            self._who[p.id] = who(p)
+        return self._who[p.id]
 
+    def card(self, p: Paper, src: str, without: str | None = None) -> Card:
+        """The full card, on the page ``src``; ``without``: the id of a chip not to show (the
+        tag or topic whose page this is: every card there would repeat it)."""
+        chips = self._chips(p, src)
+        if without is not None:
+            chips = tuple(c for c in chips if c.id != without)
+        return Card(p.title, self._link(src, p.id), p.published, self.who(p), p.upvotes, chips, self.first(p))
 
-def _wrap(text: str, font: Any, pen: Any, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and pen.textlength(f"{lines[-1]} {word}", font=font) <= width:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m generator.site.cards", description="Redraw the og:image cards."
-    )
-    parser.add_argument("--out", type=Path, default=Path("docs") / routes.CARDS)
-    parser.add_argument(
-        "--fonts", type=Path, default=FONTS, help="folder of DejaVuSans.ttf, DejaVuSans-Bold.ttf"
-    )
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for c in CARDS.values():
-        path = args.out / f"{c.kind}.png"
-        draw(c, args.fonts).save(path, optimize=True)
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    def compact(self, p: Paper, src: str, why: str | None = None) -> Card:
+        """A short card (title, byline, and the reason if any): related papers and mentions."""
+        return Card(p.title, self._link(src, p.id), p.published, self.who(p), p.upvotes, reason=why)

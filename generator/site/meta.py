@@ -22,9 +22,9 @@ from typing import Any
 from generator.atlas import Atlas
 from generator.model import Paper
 from generator.site import routes
-from generator.site.cards import image_meta
 from generator.site.cite import bibtex_entry
 from generator.site.escape import attribute, first_sentence
+from generator.site.preview_images import image_meta
 from generator.site.routes import Routes
 from generator.site.views import SiteViews, newest_first
 
@@ -143,6 +143,16 @@ class PageMeta:
         if folder == "timeline":
             return self.year(key)
         raise KeyError(src)
+
+    def later_page(self, first: str, papers: Iterable[Paper]) -> dict[str, Any]:
+        """Page 2 and on of a long list: the meta of its first page (description, card, feed), with
+        ``lastmod`` from the papers this page shows."""
+        meta = dict(self.for_page(first))
+        meta.pop("lastmod", None)
+        lastmod = self.lastmod(papers)
+        if lastmod:
+            meta["lastmod"] = lastmod
+        return meta
 
     # -- papers ---------------------------------------------------------------------------
 

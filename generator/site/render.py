@@ -5,11 +5,15 @@ Escaping is on by default: every ``{{ value }}`` a template prints goes through
 (``|safe`` in a template, :func:`raw` here). So corpus text can never become Markdown,
 HTML or Jinja. URLs built by the generator are passed through the ``url`` filter.
 
-Long repetitive parts (paper and link lists, the abstract, tag chips) are written as raw HTML
-blocks, which Python-Markdown passes through untouched: several times cheaper than Markdown for
-MkDocs to convert. There values go through ``h`` (HTML escaping) and links through ``page_url``
-(the URL MkDocs would have written for the Markdown link); the HTML is what Python-Markdown
-would have produced, so the built site is the same.
+Long repetitive parts (paper cards and link lists, the abstract, tag chips) are written as raw
+HTML blocks. There values go through ``h`` (HTML escaping) and links are final relative URLs from
+:mod:`generator.site.routes` (``Link.href``: the URL MkDocs would have written for the Markdown
+link); the HTML is what Python-Markdown would have produced, so the built site is the same.
+Python-Markdown passes a raw HTML block through, but still parses it tag by tag (a card list
+costs several times a plain list), so a template wraps each in ``{% call raw() %}``: the block is
+set aside (:attr:`Document.raw`) and the Markdown holds a placeholder comment, ``<!--pa-raw:N-->``,
+that the MkDocs plugin replaces with the block once the page is converted (:func:`restore_raw`).
+Corpus text cannot write such a comment: its ``<`` is always escaped.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +33,9 @@ from markupsafe import Markup
 from generator.atlas import Atlas
 from generator.site import routes
 from generator.site.escape import markdown_text, url_path
+from generator.site.listings import Listings
 from generator.site.meta import PageMeta
+from generator.site.paging import PER_PAGE
 from generator.site.routes import Routes
 from generator.site.views import SiteViews
 
@@ -61,6 +68,14 @@ def html_attribute(value: str) -> str:
     return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+_RAW = re.compile(r"<!--pa-raw:([0-9]+)-->")
+
+
+def restore_raw(text: str, raw: tuple[str, ...]) -> str:
+    """Put the raw HTML blocks set aside while rendering back in place of their placeholders."""
+    return _RAW.sub(lambda m: raw[int(m[1])], text) if raw else text
+
+
 def make_environment(template_dir: Path) -> jinja2.Environment:
     """The Jinja2 environment of the page templates.
 
@@ -84,6 +99,8 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
     env.filters["h"] = html_text
     env.filters["attr"] = lambda value: Markup(html_attribute(str(value)))
     env.filters["href"] = lambda value: Markup(html_attribute(url_path(value)))
+    env.filters["n"] = lambda number: f"{number:,}"  # 1,699
+    env.globals["raw_html"] = lambda block: block  # the Renderer sets raw blocks aside instead
     return env
 
 
@@ -103,31 +120,54 @@ class Document:
     """One generated page: its Markdown body and the front matter (page meta) that goes with it."""
 
     src: str
-    markdown: str
+    markdown: str  # with a placeholder for each raw HTML block
     meta: dict[str, Any] | None = None
+    raw: tuple[str, ...] = ()  # the raw HTML blocks, in placeholder order
 
     def text(self) -> str:
-        """The page as a Markdown file: YAML front matter (if any), then the body."""
-        return front_matter(self.meta) + self.markdown if self.meta else self.markdown
+        """The page as a Markdown file: YAML front matter (if any), then the body, raw HTML in place."""
+        body = restore_raw(self.markdown, self.raw)
+        return front_matter(self.meta) + body if self.meta else body
 
 
 class Renderer:
     def __init__(
-        self, atlas: Atlas, template_dir: Path, directory_urls: bool = True, site_url: str = ""
+        self,
+        atlas: Atlas,
+        template_dir: Path,
+        directory_urls: bool = True,
+        site_url: str = "",
+        per_page: int = PER_PAGE,
     ) -> None:
         self.atlas = atlas
         self.routes = Routes(directory_urls, site_url=site_url)
         self.views = SiteViews(atlas, self.routes)
+        self.listings = Listings(self.views, per_page)
         self.env = make_environment(template_dir)
+        self.env.globals["raw_html"] = self._set_aside
         self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
         self.page_meta = PageMeta(self.views)
+        self._raw: list[str] = []
+
+    def _set_aside(self, block: str) -> Markup:
+        self._raw.append(str(block))
+        return Markup(f"<!--pa-raw:{len(self._raw) - 1}-->")
 
     def _render(self, template: str, **context: Any) -> str:
         compiled = self._templates.get(template)
         if compiled is None:  # looked up once: get_template would stat the file on every page
             compiled = self._templates[template] = self.env.get_template(template)
         return compiled.render(**context)
+
+    def _document(
+        self, src: str, template: str, meta: dict[str, Any] | None = None, **context: Any
+    ) -> Document:
+        """Render one page; the raw HTML blocks its template sets aside go with it."""
+        self._raw = []
+        markdown = self._render(template, **context)
+        raw, self._raw = tuple(self._raw), []
+        return Document(src, markdown, meta, raw)
 
     def documents(self) -> Iterator[Document]:
         """Every generated page, its meta apart (the MkDocs plugin hands it over without YAML)."""
@@ -147,45 +187,54 @@ class Renderer:
             *(routes.collection(c.id) for c in atlas.collections),
             routes.TIMELINE,
             *(routes.year(year) for year in self.views.years()),
+            *self.listings.later_sources(),
         ]
 
     def document(self, src: str) -> Document:
         """One generated page, by source path (one of :meth:`sources`), with its meta (generator.site.meta)."""
-        return Document(src, self._document(src).markdown, self.page_meta.for_page(src))
+        return dataclasses.replace(self._page(src), meta=self._meta(src))
 
-    def _document(self, src: str) -> Document:
+    def _meta(self, src: str) -> dict[str, Any]:
+        split = routes.split_list_page(src)
+        if split is None:
+            return self.page_meta.for_page(src)
+        first, _ = split  # page 2 and on: the meta of page 1, its lastmod from the papers it shows
+        return self.page_meta.later_page(first, self.listings.papers(src))
+
+    def _page(self, src: str) -> Document:
         v = self.views
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
         if src == routes.HOME:
-            return Document(
-                src, self._render("home.md.j2", page=v.home_page(), files=self.page_meta.files(src))
-            )
+            return self._document(src, "home.md.j2", page=v.home_page(), files=self.page_meta.files(src))
         if folder == "papers":
             return self.paper_document(key)
+        if routes.split_list_page(src) is not None:  # page 2 and on of a long list
+            return self._document(src, "list_page.md.j2", listing=self.listings.page(src))
         if src == routes.TAGS:
-            return Document(src, self._render("tags.md.j2", page=v.tags_overview()))
-        if folder == "tags":
-            page = v.tag_page(v.tag_by_id[key])
-            return Document(src, self._render("tag.md.j2", page=page, files=self.page_meta.files(src)))
-        if folder == "topics":
-            return Document(src, self._render("topic.md.j2", page=v.topic_page(v.topic_by_id[key])))
+            return self._document(src, "tags.md.j2", page=v.tags_overview())
         if src == routes.COLLECTIONS:
             links = v.collection_links(src)
             pairs = list(zip(self.atlas.collections, links, strict=True))
-            return Document(src, self._render("collections.md.j2", collections=pairs))
-        if folder == "collections":
-            collection = v.collection_by_id[key]
-            files = self.page_meta.files(src)
-            return Document(
-                src, self._render("collection.md.j2", page=v.collection_page(collection), files=files)
-            )
+            return self._document(src, "collections.md.j2", collections=pairs)
         if src == routes.TIMELINE:
-            return Document(src, self._render("timeline.md.j2", years=v.year_summaries(src)))
+            return self._document(src, "timeline.md.j2", years=v.year_summaries(src))
+        listing = self.listings.page(src)  # page 1 of a list, with its own header
+        if folder == "tags":
+            page = v.tag_page(v.tag_by_id[key])
+            files = self.page_meta.files(src)
+            return self._document(src, "tag.md.j2", page=page, listing=listing, files=files)
+        if folder == "topics":
+            return self._document(src, "topic.md.j2", page=v.topic_page(v.topic_by_id[key]), listing=listing)
+        if folder == "collections":
+            collection = v.collection_page(v.collection_by_id[key])
+            files = self.page_meta.files(src)
+            return self._document(src, "collection.md.j2", page=collection, listing=listing, files=files)
         if folder == "timeline":
-            return Document(src, self._render("year.md.j2", page=v.year_page(key, v.years()[key])))
+            year = v.year_page(key, v.years()[key])
+            return self._document(src, "year.md.j2", page=year, listing=listing)
         raise KeyError(src)
 
     def paper_document(self, pid: str) -> Document:
         page = self.views.paper_page(self.views.by_id[pid])
-        return Document(page.src, self._render("paper.md.j2", page=page))
+        return self._document(page.src, "paper.md.j2", page=page)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 
 HOME = "index.md"
 TAGS = "tags/index.md"
@@ -86,6 +87,28 @@ def card(kind: str) -> str:
     return f"{CARDS}/{kind}.png"
 
 
+_LIST_PAGE = re.compile(r"^(?P<base>.+)/page/(?P<number>[1-9][0-9]*)\.md$")
+
+
+def list_page(first: str, number: int) -> str:
+    """Page ``number`` of the long list whose first page is ``first``: ``tags/x.md`` itself for 1,
+    then ``tags/x/page/2.md`` and on (URL ``tags/x/page/2/``)."""
+    return first if number == 1 else f"{first.removesuffix('.md')}/page/{number}.md"
+
+
+def split_list_page(src: str) -> tuple[str, int] | None:
+    """``tags/x/page/3.md`` -> (``tags/x.md``, 3); None for a source that is no list's later page."""
+    found = _LIST_PAGE.match(src)
+    if found is None or int(found["number"]) < 2:
+        return None
+    return found["base"] + ".md", int(found["number"])
+
+
+def list_data(first: str) -> str:
+    """The data file of the list whose first page is ``first``: ``tags/x/cards.json``."""
+    return f"{first.removesuffix('.md')}/cards.json"
+
+
 class UnknownPage(ValueError):
     """A generated link points at a page the site does not have."""
 
@@ -131,8 +154,14 @@ class Routes:
         return f"{link}#{anchor}" if anchor else link
 
     def file_href(self, from_src: str, path: str) -> str:
-        """The URL of the site file ``path`` (not a page) relative to the page built from ``from_src``."""
+        """The URL of ``path``, a file of the site that is not a page (a list's data file, a file
+        beside a page), relative to the page built from ``from_src``, for raw HTML."""
         return relative_url(path, self.url(from_src))
+
+    def href_from_file(self, path: str, to_src: str) -> str:
+        """The URL of the page ``to_src`` relative to the file ``path`` (a list's data file)."""
+        self._check(to_src)
+        return relative_url(self.url(to_src), path)
 
     def absolute(self, src: str) -> str:
         """The absolute URL of a page (by source) or a file (by path); ``""`` when there is no site_url."""

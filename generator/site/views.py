@@ -17,6 +17,8 @@ from generator.model import Collection, Paper
 from generator.enrich.tagging import Tag
 from generator.enrich.topics import Topic
 from generator.site import routes
+from generator.site.cards import Card, CardMaker, reason
+from generator.site.paging import page_of
 from generator.site.routes import Routes
 
 NEWEST_COUNT = 10
@@ -71,38 +73,21 @@ class Chip:
     href: str
     kind: str  # "rule", "inferred" or "topic"
     note: str | None = None  # tooltip: why the paper carries it
-
-
-@dataclass(frozen=True)
-class PaperItem:
-    """A paper in a listing: title link plus a short metadata line."""
-
-    title: str
-    href: str
-    published: str | None
-    upvotes: int | None
-    byline: str | None
-
-
-@dataclass(frozen=True)
-class RelatedItem:
-    title: str
-    href: str
-    reason: str
+    id: str = ""  # the tag's or topic's id
 
 
 @dataclass(frozen=True)
 class PaperPage:
     src: str
     paper: Paper
-    byline: str | None
+    who: str | None  # the organisation, else the author count
     tags: tuple[Chip, ...]
     code: tuple[str, ...]
     collections: tuple[Link, ...]
     elsewhere: tuple[External, ...]
-    related: tuple[RelatedItem, ...]
-    mentions: tuple[Link, ...]
-    mentioned_by: tuple[Link, ...]
+    related: tuple[Card, ...]
+    mentions: tuple[Card, ...]
+    mentioned_by: tuple[Card, ...]
 
 
 @dataclass(frozen=True)
@@ -118,7 +103,6 @@ class TagSummary:
 class TopicPage:
     src: str
     topic: Topic
-    papers: tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True)
@@ -138,22 +122,13 @@ class TagPage:
     parent: Link | None
     children: tuple[Link, ...]
     cooccurring: tuple[tuple[Link, int], ...]
-    papers: tuple[PaperItem, ...]
-    inferred: tuple[PaperItem, ...]
+    inferred: int  # papers tagged by inference
 
 
 @dataclass(frozen=True)
 class CollectionPage:
     src: str
     collection: Collection
-    papers: tuple[PaperItem, ...]
-
-
-@dataclass(frozen=True)
-class MonthGroup:
-    name: str
-    anchor: str
-    papers: tuple[PaperItem, ...]
 
 
 @dataclass(frozen=True)
@@ -161,7 +136,6 @@ class YearPage:
     src: str
     year: str
     count: int
-    months: tuple[MonthGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -180,8 +154,8 @@ class HomePage:
     collection_count: int
     first: str | None
     last: str | None
-    newest: tuple[PaperItem, ...]
-    upvoted: tuple[PaperItem, ...]
+    newest: tuple[Card, ...]
+    upvoted: tuple[Card, ...]
     top_tags: tuple[tuple[Link, int], ...]
     collections: tuple[Link, ...]
 
@@ -220,17 +194,15 @@ class SiteViews:
         self.inferred_members = {t: newest_first(ps) for t, ps in inferred.items()}
         self.topic_by_id = {t.id: t for t in atlas.topics}
         self._collection_members: dict[str, list[Paper]] | None = None
-        self._bylines: dict[str, str | None] = {}
         self._years: dict[str, list[Paper]] | None = None
+        self.cards = CardMaker(self.chips, self._paper_href)
 
-    def item(self, p: Paper, from_src: str) -> PaperItem:
-        line = self._bylines.get(p.id, "")
-        if line == "":  # a paper is listed on several pages: its byline is built once
-            line = self._bylines[p.id] = byline(p)
-        return PaperItem(p.title, self.routes.href(from_src, routes.paper(p.id)), p.published, p.upvotes, line)
+    def _paper_href(self, from_src: str, pid: str) -> str:
+        return self.routes.href(from_src, routes.paper(pid))
 
-    def items(self, papers: Iterable[Paper], from_src: str) -> tuple[PaperItem, ...]:
-        return tuple(self.item(p, from_src) for p in papers)
+    def items(self, papers: Iterable[Paper], from_src: str) -> tuple[Card, ...]:
+        """Full paper cards, as seen from the page ``from_src``."""
+        return tuple(self.cards.card(p, from_src) for p in papers)
 
     def tag_link(self, tag_id: str, from_src: str) -> Link:
         return Link(self.tag_by_id[tag_id].name, from_src, routes.tag(tag_id), self.routes)
@@ -243,17 +215,16 @@ class SiteViews:
         chips = []
         for t in self.atlas.tags.get(p.id, ()):
             tag = self.tag_link(t, src)
-            chips.append(Chip(tag.text, tag.href, "rule"))
+            chips.append(Chip(tag.text, tag.href, "rule", id=t))
         for i in self.atlas.inferred.get(p.id, ()):
             tag = self.tag_link(i.tag, src)
             note = f"inferred from {i.support} of {i.of} related papers"
-            chips.append(Chip(tag.text, tag.href, "inferred", note))
+            chips.append(Chip(tag.text, tag.href, "inferred", note, i.tag))
         topic_id = self.atlas.topic_of.get(p.id)
         if topic_id is not None:
             topic = self.topic_link(self.topic_by_id[topic_id], src)
-            chips.append(
-                Chip(topic.text, topic.href, "topic", "automatic topic: no tag rule matches this paper")
-            )
+            note = "automatic topic: no tag rule matches this paper"
+            chips.append(Chip(topic.text, topic.href, "topic", note, topic_id))
         return tuple(chips)
 
     # -- paper pages ---------------------------------------------------------------------
@@ -261,19 +232,17 @@ class SiteViews:
     def paper_page(self, p: Paper) -> PaperPage:
         src = routes.paper(p.id)
         related = tuple(
-            RelatedItem(
-                self.by_id[r.id].title,
-                self.routes.href(src, routes.paper(r.id)),
-                _reason(
-                    [self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms, r.similar_in_meaning
-                ),
+            self.cards.compact(
+                self.by_id[r.id],
+                src,
+                reason([self.tag_by_id[t].name for t in r.shared_tags], r.shared_terms, r.similar_in_meaning),
             )
             for r in self.atlas.related.get(p.id, ())
         )
         return PaperPage(
             src=src,
             paper=p,
-            byline=byline(p),
+            who=self.cards.who(p),
             tags=self.chips(p, src),
             code=p.code_urls,
             collections=tuple(
@@ -281,12 +250,11 @@ class SiteViews:
             ),
             elsewhere=elsewhere(p.title),
             related=related,
-            mentions=tuple(self._paper_link(m, src) for m in self.atlas.mentions.get(p.id, ())),
-            mentioned_by=tuple(self._paper_link(m, src) for m in self.atlas.mentioned_by.get(p.id, ())),
+            mentions=tuple(self.cards.compact(self.by_id[m], src) for m in self.atlas.mentions.get(p.id, ())),
+            mentioned_by=tuple(
+                self.cards.compact(self.by_id[m], src) for m in self.atlas.mentioned_by.get(p.id, ())
+            ),
         )
-
-    def _paper_link(self, pid: str, from_src: str) -> Link:
-        return Link(self.by_id[pid].title, from_src, routes.paper(pid), self.routes)
 
     # -- tags ----------------------------------------------------------------------------
 
@@ -312,8 +280,10 @@ class SiteViews:
         )
 
     def topic_page(self, topic: Topic) -> TopicPage:
-        src = routes.topic(topic.id)
-        return TopicPage(src, topic, self.items(newest_first(self.by_id[pid] for pid in topic.papers), src))
+        return TopicPage(routes.topic(topic.id), topic)
+
+    def topic_members(self, topic: Topic) -> list[Paper]:
+        return newest_first(self.by_id[pid] for pid in topic.papers)
 
     def tag_page(self, tag: Tag) -> TagPage:
         src = routes.tag(tag.id)
@@ -332,22 +302,23 @@ class SiteViews:
             parent=self.tag_link(tag.parent, src) if tag.parent else None,
             children=tuple(self.tag_link(c.id, src) for c in self.atlas.taxonomy.children(tag.id)),
             cooccurring=tuple((self.tag_link(t, src), n) for t, n in top),
-            papers=self.items(papers, src),
-            inferred=self.items(self.inferred_members[tag.id], src),
+            inferred=len(self.inferred_members[tag.id]),
         )
 
     # -- collections and timeline ----------------------------------------------------------
 
     def collection_page(self, c: Collection) -> CollectionPage:
-        src = routes.collection(c.id)
+        return CollectionPage(routes.collection(c.id), c)
+
+    def collection_members(self, cid: str) -> list[Paper]:
+        """The papers of a collection, newest first."""
         if self._collection_members is None:  # one pass over the papers for every collection
             members: dict[str, list[Paper]] = {}
             for p in self.atlas.papers:
-                for cid in p.collections:
-                    members.setdefault(cid, []).append(p)
-            self._collection_members = members
-        papers = self._collection_members.get(c.id, [])
-        return CollectionPage(src, c, self.items(newest_first(papers), src))
+                for c in p.collections:
+                    members.setdefault(c, []).append(p)
+            self._collection_members = {c: newest_first(ps) for c, ps in members.items()}
+        return self._collection_members.get(cid, [])
 
     def collection_links(self, from_src: str) -> tuple[Link, ...]:
         return tuple(Link(c.name, from_src, routes.collection(c.id), self.routes) for c in self.atlas.collections)
@@ -361,38 +332,32 @@ class SiteViews:
         return self._years
 
     def year_page(self, year: str, papers: Sequence[Paper]) -> YearPage:
-        src = routes.year(year)
+        return YearPage(routes.year(year), year, len(papers))
+
+    def months(self, year: str) -> list[tuple[str, str, list[Paper]]]:
+        """The papers of a year by month, newest first: (name, heading anchor, papers)."""
         groups: dict[str, list[Paper]] = {}
-        for p in newest_first(papers):
+        for p in newest_first(self.years()[year]):
             groups.setdefault(p.published[5:7] if p.published else "", []).append(p)
-        months = tuple(
-            MonthGroup(
-                f"{MONTH_NAMES[int(m) - 1]} {year}" if m else "Undated",
-                _month_anchor(year, m),
-                self.items(ps, src),
-            )
+        return [
+            (f"{MONTH_NAMES[int(m) - 1]} {year}" if m else "Undated", _month_anchor(year, m), ps)
             for m, ps in groups.items()
-        )
-        return YearPage(src, year, len(papers), months)
+        ]
 
     def year_summaries(self, from_src: str) -> tuple[YearSummary, ...]:
         out: list[YearSummary] = []
         for year, papers in sorted(
             self.years().items(), key=lambda kv: (kv[0] != "undated", kv[0]), reverse=True
         ):
-            months = Counter(p.published[5:7] for p in papers if p.published)
-            page = routes.year(year)
-            out.append(
-                YearSummary(
-                    year,
-                    Link(year, from_src, page, self.routes),
-                    len(papers),
-                    tuple(
-                        (Link(MONTH_NAMES[int(m) - 1], from_src, page, self.routes, _month_anchor(year, m)), n)
-                        for m, n in sorted(months.items(), reverse=True)
-                    ),
-                )
-            )
+            months = sorted(Counter(p.published[5:7] for p in papers if p.published).items(), reverse=True)
+            first = routes.year(year)
+            month_links = []
+            before = 0  # papers of later months: the year's list is newest first, paged
+            for m, n in months:
+                page = routes.list_page(first, page_of(before))
+                month_links.append((Link(MONTH_NAMES[int(m) - 1], from_src, page, self.routes, _month_anchor(year, m)), n))
+                before += n
+            out.append(YearSummary(year, Link(year, from_src, first, self.routes), len(papers), tuple(month_links)))
         return tuple(out)
 
     # -- home -------------------------------------------------------------------------------
@@ -423,17 +388,6 @@ class SiteViews:
 
 def _month_anchor(year: str, month: str) -> str:
     return f"{year}-{month}" if month else "undated"
-
-
-def _reason(tags: Sequence[str], terms: Sequence[str], meaning: bool = False) -> str:
-    parts = []
-    if tags:
-        parts.append("shared tags: " + ", ".join(tags))
-    if terms:
-        parts.append("shared terms: " + ", ".join(terms))
-    if meaning:  # the semantic vectors chose it: shared words alone would not have
-        parts.append("similar in meaning")
-    return "; ".join(parts) or "similar wording"
 
 
 def elsewhere(title: str) -> tuple[External, ...]:

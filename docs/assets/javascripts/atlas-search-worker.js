@@ -1,6 +1,6 @@
 /*
  * Paper Atlas search worker: a drop-in for Material's search worker that reads the sharded index
- * written by generator/search.py instead of one big search_index.json.
+ * written by generator/search/writer.py instead of one big search_index.json.
  *
  * Protocol (Material's): the page posts SETUP {config, docs, options} and waits for READY, then
  * posts QUERY "<text>" on every change; the worker answers RESULT {items: SearchItem[][], suggest?}.
@@ -10,10 +10,15 @@
  * It answers twice: with the first results as soon as their metadata is in, then with more.
  * A newer query makes older ones stop: their results are never posted.
  *
+ * Material counts the results it is given, so with each answer the worker also tells the page,
+ * on the BroadcastChannel "atlas-search", how many documents matched in all ({total, listed,
+ * first}); atlas-search-count.js shows that number when it is more than the results listed.
+ * Each result's text is its byline (date, organisation or authors, upvotes), then its snippet.
+ *
  * Titles and snippets are corpus text: they are HTML-escaped here, and only <mark> is added,
  * because Material's result template inserts them as HTML.
  *
- * Tokenizing, stemming and scoring mirror generator/search.py (IndexReader is the reference).
+ * Tokenizing, stemming and scoring mirror generator/search/ (IndexReader in reader.py is the reference).
  */
 "use strict"
 
@@ -27,6 +32,7 @@ const ASCII = /^[\x00-\x7f]*$/
 const WORD = /[\p{L}\p{N}]+/gu
 const RUN = /[\p{L}\p{N}\p{M}]+/gu
 const MORE_DELAY = 300 // ms before fetching the metadata of results past the first few
+const counts = typeof BroadcastChannel === "function" ? new BroadcastChannel("atlas-search") : null
 
 let options = {}
 let manifest = null // Promise of the manifest
@@ -212,13 +218,14 @@ async function items(m, words, ranked, score, mask) {
   const blocks = await Promise.all(ranked.map(d => load(m, `d/${Math.floor(d / m.block)}.json`)))
   const mark = highlighter(words)
   return ranked.map((d, k) => {
-    const [location, title, snippet] = blocks[k][d % m.block]
+    const [location, title, snippet, byline] = blocks[k][d % m.block]
     const terms = {}
     words.forEach((w, g) => { terms[w.word] = ((mask[d] >>> g) & 1) === 1 })
+    const by = byline ? `<span class="pa-search-by">${escapeHTML(byline)}</span>` : ""
     return [{
       location: safeLocation(location),
       title: mark(title),
-      text: mark(snippet),
+      text: by + mark(snippet),
       score: popcount(mask[d]) * 1e6 + score[d], // monotone in rank: Enter opens the first result
       terms
     }]
@@ -299,19 +306,23 @@ async function search(query, id) {
   }
 
   const first = await items(m, words, candidates.slice(0, m.first), score, mask)
-  post(id, { items: first, ...suggest && { suggest } })
+  post(id, { items: first, ...suggest && { suggest } }, candidates.length)
   if (candidates.length > m.first) {
     await new Promise(resolve => setTimeout(resolve, MORE_DELAY)) // the user may still be typing
     if (id !== generation)
       return
     const more = await items(m, words, candidates.slice(0, m.max), score, mask)
-    post(id, { items: more, ...suggest && { suggest } })
+    post(id, { items: more, ...suggest && { suggest } }, candidates.length)
   }
 }
 
-function post(id, data) {
-  if (id === generation)
-    postMessage({ type: RESULT, data })
+/* Post results to Material; with `total`, announce how many matched (see the header) */
+function post(id, data, total) {
+  if (id !== generation)
+    return
+  if (counts && total !== undefined && data.items.length)
+    counts.postMessage({ total, listed: data.items.length, first: data.items[0][0].location })
+  postMessage({ type: RESULT, data })
 }
 
 /* ---------------------------------------------------------------------------------------------- */
