@@ -211,8 +211,9 @@ _NO_MARKUP_FROM_CORPUS = """
   }));
   const handlers = [...document.querySelectorAll("*")].flatMap(
     el => [...el.attributes].filter(a => a.name.startsWith("on")).map(a => el.tagName + " " + a.name));
+  // The Cite block's <pre><code> is the theme's (its BibTeX text is escaped): not made from corpus text.
   const contentTags = [...content.querySelectorAll("img, iframe, object, embed, script, em, strong, code, table")]
-    .map(el => el.tagName);
+    .filter(el => !el.closest("pre.pa-cite")).map(el => el.tagName);
   return {scripts, handlers, contentTags};
 }
 """
