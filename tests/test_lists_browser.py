@@ -389,7 +389,7 @@ def test_the_home_pages_search_button_opens_search_on_a_phone(
     page.wait_for_function("() => document.getElementById('__search').checked")
     box = page.locator("input.md-search__input")
     box.wait_for(state="visible")
-    box.fill("attention")
+    box.press_sequentially("attention")  # keys, as a reader types (fill alone can beat the worker)
     page.locator(".md-search-result__item").first.wait_for()
     screenshot(page, "home-search-phone")
     assert_clean(opened)
