@@ -190,7 +190,7 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
     atlas = _atlas_from_state(inputs)
 
     def run() -> dict[str, Any]:
-        renderer = Renderer(atlas, inputs.templates)
+        renderer = Renderer(atlas, inputs.templates, site_url="http://127.0.0.1:8000/")
         pages = 0
         size = 0
         for doc in renderer.documents():  # what the plugin hands MkDocs (meta apart, no YAML)
@@ -199,7 +199,7 @@ def stage_render(inputs: Inputs) -> Callable[[], dict[str, Any]]:
         for _path, text in renderer.listings.data_files():  # each list's cards.json
             size += len(text)
         size += len(records_json(atlas, renderer.routes))
-        size += len(atom_feed(atlas, renderer.routes, "http://127.0.0.1:8000/", "Paper Atlas", 50))
+        size += len(atom_feed(atlas, renderer.routes, "Paper Atlas", 50))
         return {"pages": pages, "chars": size}
 
     return run

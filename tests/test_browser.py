@@ -212,9 +212,10 @@ _NO_MARKUP_FROM_CORPUS = """
   }));
   const handlers = [...document.querySelectorAll("*")].flatMap(
     el => [...el.attributes].filter(a => a.name.startsWith("on")).map(a => el.tagName + " " + a.name));
-  // A trend chart's hidden data table is the generator's own markup (generator/site/charts.py).
+  // A trend chart's hidden data table is the generator's own markup (generator/site/charts.py);
+  // the Cite block's <pre><code> is the theme's (its BibTeX text is escaped): neither is made from corpus text.
   const contentTags = [...content.querySelectorAll("img, iframe, object, embed, script, em, strong, code, table")]
-    .filter(el => !el.closest(".pa-chart")).map(el => el.tagName);
+    .filter(el => !el.closest(".pa-chart") && !el.closest("pre.pa-cite")).map(el => el.tagName);
   return {scripts, handlers, contentTags};
 }
 """

@@ -197,3 +197,19 @@ def test_without_directory_urls_links_and_data_files_follow(views: SiteViews) ->
     data = json.loads(dict(listings.data_files())["tags/memory/cards.json"])
     assert data["paper"] == ["../../papers/", ".html"]
     assert all(chip[1].startswith("../") and chip[1].endswith(".html") for chip in data["chips"])
+
+
+def test_later_pages_carry_the_meta_of_their_first_page() -> None:
+    """Page 2 and on of a list: the first page's description, preview image and feed; its sitemap
+    ``lastmod`` from the papers it shows."""
+    atlas = build_atlas(SITE / "corpus", SITE / "taxonomy.yml", ListingCache())
+    renderer = Renderer(atlas, ROOT / "templates", per_page=1)
+    later = [s for s in renderer.sources() if split_page_src(s)]
+    assert later
+    for src in later:
+        first, _ = split_page_src(src) or ("", 0)
+        meta, first_meta = renderer.document(src).meta or {}, renderer.document(first).meta or {}
+        assert meta["atlas"] == first_meta["atlas"]
+        assert meta.get("description") == first_meta.get("description")
+        dates = [p.published for p in renderer.listings.papers(src) if p.published]
+        assert meta.get("lastmod") == (max(dates) if dates else None), src

@@ -52,3 +52,23 @@ def test_links_to_pages_the_site_lacks_fail() -> None:
         r.href("index.md", routes.paper("b"))
     with pytest.raises(UnknownPage):
         r.md("index.md", routes.tag("nope"))
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_files_beside_a_page_are_linked_as_mkdocs_would(directory_urls: bool) -> None:
+    """A page's .bib, .json and feed sit beside its source; links to them are MkDocs' relative URLs."""
+    site = Routes(directory_urls, site_url="https://atlas.example/sub")
+    for src, path in [
+        (routes.paper("p-1"), routes.paper_bib("p-1")),
+        (routes.paper("p-1"), routes.paper_json("p-1")),
+        (routes.tag("t"), routes.listing_feed(routes.tag("t"))),
+        (routes.collection("c"), routes.listing_bib(routes.collection("c"))),
+        (routes.HOME, routes.ATLAS_BIB),
+    ]:
+        page = File(src, "docs", "site", directory_urls)
+        assert site.file_href(src, path) == get_relative_url(path, page.url)
+        assert site.absolute(path) == "https://atlas.example/sub/" + path
+    assert routes.paper_bib("p-1") == "papers/p-1.bib" and routes.listing_feed("tags/t.md") == "tags/t.xml"
+    home = File(routes.HOME, "docs", "site", directory_urls).url  # MkDocs' canonical_url of the home
+    assert site.absolute(routes.HOME) == "https://atlas.example/sub/" + ("" if home == "./" else home)
+    assert Routes(directory_urls).absolute(routes.paper("p-1")) == ""

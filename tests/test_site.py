@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from generator.atlas import build_atlas
 from generator.ingest.corpus import ListingCache
 from generator.site import routes
+from generator.site.exports import Exporter, write_exports
 from generator.site.outputs import records_json
 from generator.site.render import Renderer
 from generator.site.routes import Routes
@@ -27,11 +29,23 @@ SITE_FIXTURE = FIXTURES / "site"
 GOLDEN = SITE_FIXTURE / "golden"
 
 
+SITE_URL = "https://atlas.example/"
+
+
 def render_fixture(corpus: Path = SITE_FIXTURE / "corpus") -> dict[str, str]:
+    """Every generated page (Markdown with front matter) and every file for other tools."""
     atlas = build_atlas(corpus, SITE_FIXTURE / "taxonomy.yml", ListingCache())
-    renderer = Renderer(atlas, ROOT / "templates")
+    renderer = Renderer(atlas, ROOT / "templates", site_url=SITE_URL)
     pages = {doc.src: doc.text() for doc in renderer.documents()}
     pages["papers.json"] = records_json(atlas, renderer.routes)
+    exporter = Exporter(renderer.page_meta, "Paper Atlas", "An atlas.", 50)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_exports(exporter, Path(tmp))
+        for path in sorted(Path(tmp).rglob("*")):
+            if path.is_file():
+                pages[path.relative_to(tmp).as_posix()] = path.read_text(encoding="utf-8")
+    pages["robots.txt"] = exporter.robots()
+    pages["llms.txt"] = exporter.llms()
     return pages
 
 
@@ -145,8 +159,9 @@ def parse(path: Path) -> _Page:
     return page
 
 
-def build_fixture_site(work: Path, directory_urls: bool = True) -> Path:
-    """``mkdocs build --strict`` of the site fixture with the project's docs, config and templates."""
+def build_fixture_site(work: Path, directory_urls: bool = True, site_url: str | None = None) -> Path:
+    """``mkdocs build --strict`` of the site fixture with the project's docs, config and templates,
+    into ``work/site`` (``SITE_URL`` if given)."""
     shutil.copytree(ROOT / "docs", work / "docs")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("corpus: corpus", f"corpus: {SITE_FIXTURE / 'corpus'}")
@@ -157,6 +172,9 @@ def build_fixture_site(work: Path, directory_urls: bool = True) -> Path:
         config = config.replace("use_directory_urls: true", "use_directory_urls: false")
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("SITE_URL", None)
+    if site_url is not None:
+        env["SITE_URL"] = site_url
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
         cwd=work,

@@ -6,10 +6,13 @@ adds each generated page with ``File.generated`` (no temporary files, nothing st
 ahead on another core (or then and there): the Markdown of all pages never sits in memory at
 once, and is dropped once converted;
 ``on_page_markdown`` hands each generated page its meta (what its YAML front matter would
-hold, without writing and re-parsing YAML); ``on_page_content`` puts the page's raw HTML blocks
-(card lists, the abstract), which Python-Markdown never had to parse, in place of their
-placeholders (:func:`generator.site.render.restore_raw`); ``on_serve`` adds the corpus, taxonomy and
-templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
+hold, without writing and re-parsing YAML; a hand-written page gets the site's link-preview
+card); ``on_page_content`` puts the page's raw HTML blocks (card lists, the abstract), which
+Python-Markdown never had to parse, in place of their placeholders
+(:func:`generator.site.render.restore_raw`); ``on_files`` also starts writing the files for other
+tools (``generator.site.exports``: records, BibTeX and feeds beside the pages) in a second process,
+and ``on_env`` waits for them before MkDocs copies the static files; ``on_serve`` adds the corpus,
+taxonomy and templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
 whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
 to the next.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +37,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Stream
+from generator.parallel import Stream, call_in_background
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
+from generator.site.exports import Exporter, ExportStats, write_exports
 from generator.site.feed import atom_feed
 from generator.site.map import PREVIEW, MapJob
 from generator.site.outputs import record_lines
+from generator.site.preview_images import image_meta
 from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
 
@@ -79,6 +85,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.render_seconds = 0.0
         self.rendered_here = 0
         self.map_job: MapJob | None = None
+        self.exports: Callable[[], ExportStats] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -94,7 +101,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         atlas = build_atlas(Path(self.config.corpus), Path(self.config.taxonomy), self.cache)
         self.atlas = atlas
         self._log_diagnostics(atlas)
-        self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls)
+        site_url = config.site_url or ""
+        self.renderer = Renderer(atlas, Path(self.config.templates), config.use_directory_urls, site_url)
         self.meta = {}
         self.raw = {}
         self.render_seconds = 0.0
@@ -114,14 +122,15 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         renderer = self.renderer
         self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
         files.append(self._records_file(config, atlas, renderer.routes))
+        for file in self._exports(config, renderer):
+            files.append(file)
         for data_file in self._list_data_files(config, renderer):
             files.append(data_file)
-        site_url = config.site_url or ""
         files.append(
             File.generated(
                 config,
                 routes.FEED,
-                content=atom_feed(atlas, renderer.routes, site_url, config.site_name, self.config.feed_size),
+                content=atom_feed(atlas, renderer.routes, config.site_name, self.config.feed_size),
             )
         )
         log.info(
@@ -159,8 +168,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return doc.markdown
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Hand a generated page its meta: what its front matter would hold, without writing YAML."""
+        """Hand a generated page its meta: what its front matter would hold, without writing YAML.
+        A hand-written page gets the site's link-preview card."""
         meta = self.meta.pop(page.file.src_uri, None)
+        if meta is None and page.file.src_uri not in self.sources:
+            meta = {"atlas": {"card": image_meta("site")}}
         if meta is not None:
             page.meta = {**meta, **page.meta}
         return markdown
@@ -185,6 +197,18 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             )
         self.renderer = None
         self._close_stream()
+        if self.exports is not None:  # before MkDocs copies static files: papers.bib is one
+            started = time.perf_counter()
+            stats = self.exports()
+            self.exports = None
+            log.info(
+                "paper-atlas: %d files for other tools (%d feeds, %d .bib of tags and collections); "
+                "waited %.2fs for them",
+                stats.files,
+                stats.feeds,
+                stats.bibs,
+                time.perf_counter() - started,
+            )
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
@@ -224,6 +248,22 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             handle.writelines(record_lines(atlas, site))
         os.replace(partial, destination)
         return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
+
+    def _exports(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
+        """Start writing the files for other tools (generator.site.exports) into the site folder, in a
+        second process where there is one; ``on_env`` waits for them. Registers those at the root."""
+        exporter = Exporter(
+            renderer.page_meta, config.site_name, config.site_description or "", self.config.feed_size
+        )
+        site_dir = Path(config.site_dir)
+        self.exports = call_in_background(
+            lambda: write_exports(exporter, site_dir), len(renderer.atlas.papers)
+        )
+        return [
+            File.generated(config, routes.ATLAS_BIB, abs_src_path=str(site_dir / routes.ATLAS_BIB)),
+            File.generated(config, routes.ROBOTS, content=exporter.robots()),
+            File.generated(config, routes.LLMS, content=exporter.llms()),
+        ]
 
     def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
         """Each list's ``cards.json`` (generator/site/listings.py), written straight into the site folder

@@ -186,6 +186,12 @@ class Listings:
             flat=lst.flat,
         )
 
+    def papers(self, src: str) -> list[Paper]:
+        """The papers the page ``src`` of its list shows, in order."""
+        split = routes.split_list_page(src)
+        first, number = split if split else (src, 1)
+        return [p for s in page_slices(self.lists()[first].sections, number, self.per_page) for p in s.items]
+
     def _papers(self, lst: PaperList) -> Iterator[Paper]:
         for s in lst.sections:
             yield from s.items

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from generator.atlas import Atlas
+from generator.model import Paper
 from generator.site import routes
 from generator.site.routes import Routes
 
@@ -19,9 +20,15 @@ def record_lines(atlas: Atlas, site: Routes) -> Iterator[str]:
     yield '{"papers": ['
     separator = "\n"
     for p in atlas.papers:
-        yield separator + json.dumps(atlas.record(p, site.url(routes.paper(p.id))), ensure_ascii=False)
+        yield separator + record_json(atlas, site, p)
         separator = ",\n"
     yield "\n]}\n" if atlas.papers else "]}\n"
+
+
+def record_json(atlas: Atlas, site: Routes, p: Paper) -> str:
+    """One paper's record (README "Record schema") as JSON: a line of ``papers.json``, and the
+    paper's own ``.json`` beside its page."""
+    return json.dumps(atlas.record(p, site.url(routes.paper(p.id))), ensure_ascii=False)
 
 
 def records_json(atlas: Atlas, site: Routes) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,13 @@ from markupsafe import Markup
 from generator.atlas import Atlas
 from generator.site import routes
 from generator.site.charts import Trends
-from generator.site.escape import attribute, markdown_text, url_path
+from generator.site.escape import markdown_text, url_path
 from generator.site.listings import Listings
 from generator.site.map import SiteMap
+from generator.site.meta import PageMeta
 from generator.site.paging import PER_PAGE
 from generator.site.routes import Routes
-from generator.site.views import SiteViews, citation_date
+from generator.site.views import SiteViews
 
 
 def _finalize(value: object) -> Markup:
@@ -132,16 +134,22 @@ class Document:
 
 class Renderer:
     def __init__(
-        self, atlas: Atlas, template_dir: Path, directory_urls: bool = True, per_page: int = PER_PAGE
+        self,
+        atlas: Atlas,
+        template_dir: Path,
+        directory_urls: bool = True,
+        site_url: str = "",
+        per_page: int = PER_PAGE,
     ) -> None:
         self.atlas = atlas
-        self.routes = Routes(directory_urls)
+        self.routes = Routes(directory_urls, site_url=site_url)
         self.views = SiteViews(atlas, self.routes)
         self.listings = Listings(self.views, per_page)
         self.env = make_environment(template_dir)
         self.env.globals["raw_html"] = self._set_aside
         self.routes.pages = frozenset(self.sources())  # a link to anything else fails the build
         self._templates: dict[str, jinja2.Template] = {}
+        self.page_meta = PageMeta(self.views)
         self._raw: list[str] = []
         self.trends = Trends(atlas, self.routes)
         self.map = SiteMap(atlas, self.routes)
@@ -188,12 +196,24 @@ class Renderer:
         ]
 
     def document(self, src: str) -> Document:
-        """One generated page, by source path (one of :meth:`sources`)."""
+        """One generated page, by source path (one of :meth:`sources`), with its meta (generator.site.meta)."""
+        return dataclasses.replace(self._page(src), meta=self._meta(src))
+
+    def _meta(self, src: str) -> dict[str, Any]:
+        split = routes.split_list_page(src)
+        if split is None:
+            return self.page_meta.for_page(src)
+        first, _ = split  # page 2 and on: the meta of page 1, its lastmod from the papers it shows
+        return self.page_meta.later_page(first, self.listings.papers(src))
+
+    def _page(self, src: str) -> Document:
         v = self.views
         folder, _, name = src.rpartition("/")
         key = name.removesuffix(".md")
         if src == routes.HOME:
-            return self._document(src, "home.md.j2", page=v.home_page(), chart=self.trends.home())
+            files = self.page_meta.files(src)
+            chart = self.trends.home()
+            return self._document(src, "home.md.j2", page=v.home_page(), chart=chart, files=files)
         if folder == "papers":
             return self.paper_document(key)
         if routes.split_list_page(src) is not None:  # page 2 and on of a long list
@@ -210,22 +230,26 @@ class Renderer:
             return self._document(src, "collections.md.j2", collections=pairs)
         if src == routes.TIMELINE:
             return self._document(src, "timeline.md.j2", years=v.year_summaries(src))
-        if src == routes.MAP:
-            # Material's front matter: the map takes the whole width (no navigation, no contents).
-            meta = {"hide": ["navigation", "toc"], "description": "A map of every paper of the atlas."}
-            return self._document(src, "map.md.j2", meta, page=self.map.page())
+        if src == routes.MAP:  # its meta (the whole width, no navigation): PageMeta.map_page
+            return self._document(src, "map.md.j2", page=self.map.page())
         listing = self.listings.page(src)  # page 1 of a list, with its own header
         if folder == "tags":
             page = v.tag_page(v.tag_by_id[key])
             on_map = self.routes.href(src, routes.MAP) + routes.map_query(tag=key)
             chart = self.trends.tag(key)
-            return self._document(src, "tag.md.j2", page=page, listing=listing, chart=chart, map_href=on_map)
+            files = self.page_meta.files(src)
+            return self._document(
+                src, "tag.md.j2", page=page, listing=listing, chart=chart, map_href=on_map, files=files
+            )
         if folder == "topics":
             return self._document(src, "topic.md.j2", page=v.topic_page(v.topic_by_id[key]), listing=listing)
         if folder == "collections":
             collection = v.collection_page(v.collection_by_id[key])
             chart = self.trends.collection(key)
-            return self._document(src, "collection.md.j2", page=collection, listing=listing, chart=chart)
+            files = self.page_meta.files(src)
+            return self._document(
+                src, "collection.md.j2", page=collection, listing=listing, chart=chart, files=files
+            )
         if folder == "timeline":
             year = v.year_page(key, v.years()[key])
             return self._document(src, "year.md.j2", page=year, listing=listing)
@@ -233,15 +257,5 @@ class Renderer:
 
     def paper_document(self, pid: str) -> Document:
         page = self.views.paper_page(self.views.by_id[pid])
-        meta: dict[str, Any] = {
-            "description": attribute(page.description),
-            "paper": {
-                "citation_title": page.paper.title,
-                "jsonld": page.jsonld,
-            },
-        }
-        date = citation_date(page.paper.published)
-        if date:
-            meta["paper"]["citation_publication_date"] = date
         on_map = self.routes.href(page.src, routes.MAP) + routes.map_query(paper=pid)
-        return self._document(page.src, "paper.md.j2", meta, page=page, map_href=on_map)
+        return self._document(page.src, "paper.md.j2", page=page, map_href=on_map)

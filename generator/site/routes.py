@@ -7,6 +7,13 @@ either as a Markdown link to the source (:meth:`Routes.md`: MkDocs validates and
 inside raw HTML that MkDocs never touches, as the final relative URL (:meth:`Routes.href`: what
 MkDocs' ``get_relative_url`` gives between the two pages' URLs). Both refuse a target that is not
 a page of the site, so a broken generated link fails the build.
+
+Files that are not pages are spelled here too: the whole-site files (``papers.json``, ``feed.xml``,
+``papers.bib``, ``robots.txt``, ``llms.txt``) and the files beside a page, named after its source
+(``papers/<id>.md`` -> ``papers/<id>.bib`` and ``.json``; ``tags/<id>.md`` -> ``tags/<id>.bib`` and
+``.xml``). A file's URL is its path, as MkDocs gives a static file; :meth:`Routes.file_href` links a
+page to it (relative to the page's URL, so ``../<id>.bib`` from ``papers/<id>/`` and ``<id>.bib``
+from ``papers/<id>.html``), and :meth:`Routes.absolute` makes either absolute with ``site_url``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,15 @@ TIMELINE = "timeline/index.md"
 MAP = "map.md"
 RECORDS = "papers.json"
 FEED = "feed.xml"
+ATLAS_BIB = "papers.bib"
+ROBOTS = "robots.txt"
+LLMS = "llms.txt"
+SITEMAP = "sitemap.xml"
+CARDS = "assets/cards"
+
+BIB = ".bib"
+JSON = ".json"
+ATOM = ".xml"
 
 
 def paper(pid: str) -> str:
@@ -42,6 +58,34 @@ def collection(cid: str) -> str:
 
 def year(name: str) -> str:
     return f"timeline/{name}.md"
+
+
+def beside(src: str, suffix: str) -> str:
+    """The path of a file beside the page ``src``, named after it: ``papers/x.md`` -> ``papers/x.bib``."""
+    return src.removesuffix(".md") + suffix
+
+
+def paper_bib(pid: str) -> str:
+    return beside(paper(pid), BIB)
+
+
+def paper_json(pid: str) -> str:
+    return beside(paper(pid), JSON)
+
+
+def listing_bib(src: str) -> str:
+    """The BibTeX of the papers of a tag or collection page."""
+    return beside(src, BIB)
+
+
+def listing_feed(src: str) -> str:
+    """The Atom feed of a tag or collection page."""
+    return beside(src, ATOM)
+
+
+def card(kind: str) -> str:
+    """The link-preview image of a kind of page (``docs/assets/cards/<kind>.png``)."""
+    return f"{CARDS}/{kind}.png"
 
 
 _LIST_PAGE = re.compile(r"^(?P<base>.+)/page/(?P<number>[1-9][0-9]*)\.md$")
@@ -80,9 +124,12 @@ class UnknownPage(ValueError):
 class Routes:
     """URLs and links between the pages in ``pages`` (source paths), as MkDocs builds them."""
 
-    def __init__(self, directory_urls: bool = True, pages: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, directory_urls: bool = True, pages: frozenset[str] | None = None, site_url: str = ""
+    ) -> None:
         self.directory_urls = directory_urls
         self.pages = pages  # None: any source (used before the page list exists, and in tests)
+        self.base = site_url if not site_url or site_url.endswith("/") else site_url + "/"
         self._urls: dict[str, str] = {}
 
     def _check(self, src: str) -> None:
@@ -90,8 +137,11 @@ class Routes:
             raise UnknownPage(f"a generated link points at {src}, which is not a page of this site")
 
     def url(self, src: str) -> str:
-        """The site-relative URL of the page built from ``src`` (MkDocs' ``File.url``)."""
+        """The site-relative URL of the page built from ``src`` (MkDocs' ``File.url``); a file that is
+        not a page (no ``.md``) keeps its path."""
         found = self._urls.get(src)
+        if found is None and not src.endswith(".md"):
+            return src
         if found is None:
             stem = src[:-3] if src.endswith(".md") else src
             if not self.directory_urls:
@@ -112,14 +162,21 @@ class Routes:
         return f"{link}#{anchor}" if anchor else link
 
     def file_href(self, from_src: str, path: str) -> str:
-        """The URL of ``path``, a file of the site that is not a page (a list's data file), relative
-        to the page built from ``from_src``, for raw HTML."""
+        """The URL of ``path``, a file of the site that is not a page (a list's data file, a file
+        beside a page), relative to the page built from ``from_src``, for raw HTML."""
         return relative_url(path, self.url(from_src))
 
     def href_from_file(self, path: str, to_src: str) -> str:
         """The URL of the page ``to_src`` relative to the file ``path`` (a list's data file)."""
         self._check(to_src)
         return relative_url(self.url(to_src), path)
+
+    def absolute(self, src: str) -> str:
+        """The absolute URL of a page (by source) or a file (by path); ``""`` when there is no site_url."""
+        if not self.base:
+            return ""
+        url = self.url(src)
+        return self.base if url == "./" else self.base + url
 
     def md(self, from_src: str, to_src: str, anchor: str = "") -> str:
         """A Markdown link from the source ``from_src`` to the source ``to_src`` (MkDocs rewrites it)."""

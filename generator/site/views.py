@@ -7,13 +7,12 @@ a :class:`Link` gives both forms (``md`` for a Markdown link, which MkDocs valid
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from generator.atlas import Atlas
-from generator.site.escape import first_sentence, query
+from generator.site.escape import query
 from generator.model import Collection, Paper
 from generator.enrich.tagging import Tag
 from generator.enrich.topics import Topic
@@ -89,8 +88,6 @@ class PaperPage:
     related: tuple[Card, ...]
     mentions: tuple[Card, ...]
     mentioned_by: tuple[Card, ...]
-    description: str
-    jsonld: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -234,7 +231,6 @@ class SiteViews:
 
     def paper_page(self, p: Paper) -> PaperPage:
         src = routes.paper(p.id)
-        tags = self.atlas.tags.get(p.id, ())
         related = tuple(
             self.cards.compact(
                 self.by_id[r.id],
@@ -258,8 +254,6 @@ class SiteViews:
             mentioned_by=tuple(
                 self.cards.compact(self.by_id[m], src) for m in self.atlas.mentioned_by.get(p.id, ())
             ),
-            description=first_sentence(p.abstract),
-            jsonld=jsonld(p, [self.tag_by_id[t].name for t in tags]),
         )
 
     # -- tags ----------------------------------------------------------------------------
@@ -404,24 +398,3 @@ def elsewhere(title: str) -> tuple[External, ...]:
         External("Semantic Scholar", f"https://www.semanticscholar.org/search?q={q}"),
         External("Google Scholar", f"https://scholar.google.com/scholar?q={q}"),
     )
-
-
-def jsonld(p: Paper, keywords: Sequence[str]) -> dict[str, object]:
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "headline": p.title[:110],
-        "name": p.title,
-        "abstract": p.abstract,
-        "keywords": list(keywords),
-    }
-    if p.published:
-        data["datePublished"] = p.published
-    if p.organization:
-        data["publisher"] = {"@type": "Organization", "name": p.organization.name}
-    return data
-
-
-def citation_date(published: str | None) -> str | None:
-    """Google Scholar wants ``YYYY/MM/DD``."""
-    return dt.date.fromisoformat(published).strftime("%Y/%m/%d") if published else None
