@@ -51,6 +51,7 @@ class FloorResult:
     peak_rss_mb: float
     site_bytes: int
     docs_bytes: int
+    cpu_seconds: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -175,7 +176,7 @@ def run_floor(n: int, seed: int = 0, keep: Path | None = None) -> FloorResult:
             str(root / "site"),
         ]
         m = run_measured(cmd, cwd=root).check("mkdocs build")
-        return FloorResult(n, m.seconds, m.peak_rss_mb, tree_bytes(root / "site"), docs_bytes)
+        return FloorResult(n, m.seconds, m.peak_rss_mb, tree_bytes(root / "site"), docs_bytes, m.cpu_seconds)
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Run a command as a child process and measure its wall time and peak RSS.
+"""Run a command as a child process and measure its wall time, CPU time and peak RSS.
 
 The peak comes from ``os.wait4`` on the child, the same rusage ``/usr/bin/time -v`` reports: the
 largest resident set of the child and of every descendant it waited for. Unlike
@@ -32,6 +32,8 @@ class Measurement:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
+    """User + system CPU time of the child and of every descendant it waited for."""
 
     def check(self, what: str = "command") -> Measurement:
         """Raise with the tail of stderr unless the command succeeded."""
@@ -57,7 +59,8 @@ def run_measured(
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    return Measurement(seconds, usage.ru_maxrss * _MAXRSS_TO_MB, proc.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(seconds, usage.ru_maxrss * _MAXRSS_TO_MB, proc.returncode, stdout, stderr, cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

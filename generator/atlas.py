@@ -162,7 +162,9 @@ def build_atlas(
         # The heaviest stage needs nothing but the papers: on another core while this one tags.
         papers = corpus.papers
         vectors = vectors if vectors is not None else VectorCache(cache_dir_from_env())
-        space = vectorize(papers, vectors)  # before the fork: the child inherits it, and it stays here too
+        # Semantic vectors on the other core while this one computes TF-IDF; then the space is
+        # here before the fork: the child inherits it, and it stays here too.
+        space = vectorize(papers, vectors, background=True)
         neighbours = call_in_background(lambda: nearest(papers, space=space), len(papers))
     with _timed(timings, "tags"):
         taxonomy, taxonomy_problems = _taxonomy(taxonomy_path, atlas_cache)

@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 MIN_SIZE = 2_000  # papers: below this a second process costs more than it saves
 ENABLED = os.environ.get("PAPER_ATLAS_PARALLEL", "1") != "0"  # PAPER_ATLAS_PARALLEL=0: one process
+TOKENIZERS_PARALLELISM = "TOKENIZERS_PARALLELISM"
 
 
 def available(size: int) -> bool:
@@ -34,6 +35,10 @@ def available(size: int) -> bool:
 
 
 def _start(target: Callable[..., None], *args: Any) -> tuple[Connection, Any] | None:
+    # The tokenizer of the semantic vectors (Rust, `tokenizers`) runs a thread pool; forked after
+    # using it, the child would warn (and could deadlock if it tokenized on that pool). Said
+    # explicitly, the child tokenizes on one thread and nothing is printed.
+    os.environ.setdefault(TOKENIZERS_PARALLELISM, "false")
     try:
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)

@@ -134,23 +134,39 @@ def test_blocks_and_group_scan_do_not_change_the_result(
     assert links.related_papers(papers, tags) == expected
 
 
-def test_exact_candidates_are_the_brute_force_top_whatever_the_blocks(
+def test_exact_candidates_are_the_brute_force_top_whatever_the_tiles(
     corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each block is scored against itself and the later rows only; the later rows take their
-    candidates among the block from the same products (the scores are symmetric)."""
+    """Each pair of tiles is scored once: a tile gives candidates to its rows and, transposed, to
+    its columns' rows; offers merge into each row's best as they come or in batches."""
     papers, _ = corpus
     space = vectorize(papers)
     full, _ = brute_force(space)
     take = 12
-    for rows in (1, 7, 64, len(papers)):
-        monkeypatch.setattr(links, "BLOCK_CELLS", rows * len(papers))
+    for cells, pending in ((1, 4), (49, 0), (49, 4), (4096, 100), (len(papers) ** 2, 4)):
+        monkeypatch.setattr(links, "BLOCK_CELLS", cells)
+        monkeypatch.setattr(links, "PENDING", pending)
         found = links._exact_candidates(space, take)
         assert found.shape == (len(papers), take) and (found >= 0).all()
         for i, row in enumerate(found.tolist()):
             assert i not in row and len(set(row)) == take
             kth = np.sort(full[i])[-take]
             assert (full[i, row] >= kth - 1e-5).all()  # nothing clearly worse than the take-th best
+
+
+def test_symmetric_top_on_random_vectors_with_ties(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(0)
+    dense = rng.integers(-2, 3, size=(53, 4)).astype(np.float32)  # many equal scores
+    full = dense.astype(np.float64) @ dense.T.astype(np.float64)
+    np.fill_diagonal(full, -np.inf)
+    for cells in (1, 16, 100, 53 * 53):
+        monkeypatch.setattr(links, "BLOCK_CELLS", cells)
+        found = links._symmetric_top(dense, None, 5)
+        for i, row in enumerate(found.tolist()):
+            assert len(set(row)) == 5 and i not in row
+            assert sorted(full[i, row].tolist()) == sorted(full[i])[-5:]  # the best scores, ties aside
+    few = links._symmetric_top(dense[:3], None, 5)  # fewer rows than asked for: -1 past the others
+    assert [sorted(row) for row in few.tolist()] == [[-1, 1, 2], [-1, 0, 2], [-1, 0, 1]]
 
 
 def test_ties_go_to_the_smaller_id() -> None:
@@ -186,12 +202,14 @@ def test_best_columns() -> None:
 def test_approximate_path_against_brute_force(
     corpus: tuple[tuple[Paper, ...], dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The HNSW path (faiss) finds the brute-force neighbours, ranks them alike, and is deterministic."""
+    """The approximate path (dense stand-ins, then exact scores) finds the brute-force neighbours,
+    ranks them alike, and is deterministic."""
     papers, tags = corpus
     space = vectorize(papers)
     exact = links.related_papers(papers, tags, space=space)
     monkeypatch.setattr(links, "EXACT_LIMIT", 10)
     monkeypatch.setattr(links, "LSA_DIMENSIONS", 32)
+    monkeypatch.setattr(links, "LSA_SAMPLE", 150)  # the projection fitted on every third paper
     first = links.related_papers(papers, tags, space=space)
     assert first == links.related_papers(papers, tags, space=space)  # deterministic
     assert all(len(r) == K for r in first.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 
@@ -90,3 +91,14 @@ def test_pages_rendered_ahead_are_the_pages() -> None:
     while (batch := stream.next_batch()) is not None:
         received.extend(batch)
     assert received == list(renderer.documents())
+
+
+def test_the_tokenizer_is_told_before_the_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked after tokenizing, the child would warn about the tokenizer's threads unless
+    TOKENIZERS_PARALLELISM is set: the fork sets it (to one thread), unless the user did."""
+    monkeypatch.delenv(parallel.TOKENIZERS_PARALLELISM, raising=False)
+    assert parallel.call_in_background(lambda: 41 + 1, 10)() == 42
+    assert os.environ[parallel.TOKENIZERS_PARALLELISM] == "false"
+    monkeypatch.setenv(parallel.TOKENIZERS_PARALLELISM, "true")
+    assert parallel.call_in_background(lambda: 41 + 1, 10)() == 42
+    assert os.environ[parallel.TOKENIZERS_PARALLELISM] == "true"

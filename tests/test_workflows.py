@@ -377,6 +377,39 @@ def _deploy_if_problems(name: str, condition: Any) -> list[str]:
     return problems
 
 
+VECTOR_CACHE = ".cache/paper-atlas"  # generator/enrich/embed.py CACHE_DIR
+
+
+def _vector_cache_problems(build_steps: list[dict[str, Any]]) -> list[str]:
+    """The semantic-vector cache is restored (actions/cache) before any step builds the site, keyed
+    by the model (embed.py and the pins) and the corpus, with a fallback to older caches."""
+    caches = [
+        i
+        for i, s in enumerate(build_steps)
+        if action_name(str(s.get("uses", ""))) == "actions/cache"
+        and str((s.get("with") or {}).get("path", "")).rstrip("/") == VECTOR_CACHE
+    ]
+    if len(caches) != 1:
+        return [f"expected one actions/cache step restoring {VECTOR_CACHE}, found {len(caches)}"]
+    step = build_steps[caches[0]]
+    key = str(step["with"].get("key", ""))
+    problems = [
+        f"the vector cache key must hash {what}"
+        for what in ("'corpus/**'", "'generator/enrich/embed.py'", "'constraints.txt'")
+        if what not in key
+    ]
+    if "paper-atlas-vectors-" not in str(step["with"].get("restore-keys", "")):
+        problems.append("the vector cache needs restore-keys (an older cache only saves time)")
+    builds = [
+        i
+        for i, s in enumerate(build_steps)
+        if re.search(r"make (test|check-site|build)", str(s.get("run", "")))
+    ]
+    if builds and min(builds) < caches[0]:
+        problems.append("the vector cache is restored after a step that builds the site")
+    return problems
+
+
 def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
     problems: list[str] = []
     build_steps = [s for j in build_jobs.values() for s in steps(j)]
@@ -396,6 +429,7 @@ def _build_problems(build_jobs: dict[str, dict[str, Any]]) -> list[str]:
     pages = with_of("actions/upload-pages-artifact")
     if not any(str(w.get("path", "")).rstrip("/") == "site" for w in pages):
         problems.append("actions/upload-pages-artifact of site/ missing")
+    problems += _vector_cache_problems(build_steps)
     shots = [w for w in with_of("actions/upload-artifact") if w.get("name") == "screenshots"]
     if not shots:
         problems.append("screenshots artifact upload missing")
@@ -866,6 +900,32 @@ SITE_MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "shallow checkout in the build job": (
         regex(r"(persist-credentials: false\n)          fetch-depth: 0\n", r"\g<1>", count=2),
         "jobs.build.steps[0]: checkout without fetch-depth: 0",
+    ),
+    "no vector cache": (
+        regex(
+            r"^      - name: Restore the semantic-vector cache\n(?:        .*\n|          .*\n|            .*\n)+\n",
+            "",
+        ),
+        "expected one actions/cache step restoring .cache/paper-atlas, found 0",
+    ),
+    "vector cache key ignores the corpus": (
+        replace("-${{ hashFiles('corpus/**') }}", ""),
+        "the vector cache key must hash 'corpus/**'",
+    ),
+    "vector cache key ignores the model": (
+        replace(
+            "hashFiles('generator/enrich/embed.py', 'constraints.txt') }}-${{",
+            "hashFiles('constraints.txt') }}-${{",
+        ),
+        "the vector cache key must hash 'generator/enrich/embed.py'",
+    ),
+    "vector cache after the builds": (
+        regex(
+            r"(      - name: Restore the semantic-vector cache\n(?:        .*\n|          .*\n|            .*\n)+\n)"
+            r"((?:.*\n)*?      - name: Build the site for deployment.*\n(?:        .*\n|          .*\n)+\n)",
+            r"\2\1",
+        ),
+        "the vector cache is restored after a step that builds the site",
     ),
     "pages artifact path wrong": (
         replace("          path: site/\n", "          path: docs/\n"),

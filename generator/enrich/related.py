@@ -2,11 +2,12 @@
 
 The score of a pair is ``LEXICAL_WEIGHT`` times the cosine of their TF-IDF rows plus the rest times
 the cosine of their semantic vectors (static embeddings, :mod:`generator.enrich.embed`). Up to
-``EXACT_LIMIT`` papers every pair is scored, a block of rows at a time (never an all-pairs matrix in
-memory); above it, candidates come from an HNSW graph (faiss) over dense vectors (LSA of the TF-IDF
-rows and the semantic vectors, weighted alike). Either way the candidates are ranked by their exact
-score, rounded before ranking, ties to the smaller id, so the result is deterministic and does not
-depend on blocks or BLAS threads.
+``EXACT_LIMIT`` papers every pair is scored, a tile of rows against rows at a time (never an
+all-pairs matrix in memory); above it, every pair is scored by dense stand-ins (LSA of the TF-IDF
+rows beside the semantic vectors, a few hundred dimensions instead of the vocabulary) and each
+paper's best ``ANN_CANDIDATES`` by them are scored exactly. Either way the candidates are ranked by
+their exact score, rounded before ranking, ties to the smaller id, so the result is deterministic
+and does not depend on tiles or BLAS threads.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from generator.model import Paper
 
 RELATED_COUNT = 5
 EXACT_LIMIT = 20_000
-LSA_DIMENSIONS = 128  # dense stand-in for the TF-IDF rows in the approximate search's index
-ANN_CANDIDATES = 40  # per paper, the best by the index, then ranked by their exact score
-HNSW_LINKS = 32  # faiss IndexHNSWFlat's M
-HNSW_BUILD = 80  # efConstruction
-HNSW_SEARCH = 128  # efSearch
-BLOCK_CELLS = 8_000_000  # rows per block x columns: bounds each dense block in memory
+LSA_DIMENSIONS = 64  # dense stand-in for the TF-IDF rows in the approximate search
+LSA_SAMPLE = 20_000  # papers the stand-in's projection is fitted on (evenly spaced)
+LSA_ITERATIONS = 3  # power iterations of the randomized SVD
+ANN_CANDIDATES = 40  # per paper, the best by the stand-ins, then ranked by their exact score
+BLOCK_CELLS = 4_000_000  # rows x columns of a tile of scores: bounds each dense block in memory
+PENDING = 4  # offered candidates wait until a tile of rows has this many times ``take`` a row
 DENSE_TERMS = 1024  # the most frequent terms go into a dense matrix (BLAS), the rest stay sparse
 GROUP = 64  # top-k search: columns are scanned in groups of at most this many, by their maximum
 TIE_MARGIN = 8  # candidates kept beyond k, so that ties around the k-th place resolve by id
@@ -86,33 +87,131 @@ def _best_columns(block: np.ndarray, own: np.ndarray | None, take: int) -> np.nd
     return np.where(np.isneginf(picked), -1, columns)
 
 
-def _merge_best(
-    scores: np.ndarray, columns: np.ndarray, block: np.ndarray, offset: int, own: np.ndarray | None
-) -> None:
-    """Fold a block of scores (rows x block columns, the first at ``offset``) into each row's best
-    so far (``scores``, ``columns``: rows x take, -1 and -inf where none yet). Changes all three."""
-    take = scores.shape[1]
-    found = _best_columns(block, own, take)
-    found_scores = np.take_along_axis(block, np.maximum(found, 0), axis=1)
-    found_scores[found < 0] = -np.inf
-    both_scores = np.hstack([scores, found_scores])
-    both_columns = np.hstack([columns, np.where(found >= 0, found + offset, -1)])
-    keep = np.argpartition(both_scores, both_scores.shape[1] - take, axis=1)[:, -take:]
-    scores[:] = np.take_along_axis(both_scores, keep, axis=1)
-    columns[:] = np.take_along_axis(both_columns, keep, axis=1)
+def _row_then_descending(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """One integer key per entry that sorts by row, then by float32 value from the highest."""
+    bits = values.astype(np.float32).view(np.uint32)
+    ascending = bits ^ np.where(bits >> 31, np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    return (rows.astype(np.uint64) << np.uint64(32)) | (np.uint32(0xFFFFFFFF) - ascending).astype(np.uint64)
+
+
+class _Best:
+    """Each row's ``take`` best (score, column) so far, fed tile by tile.
+
+    A tile offers its scores to its rows (or, transposed, to its columns' rows); only those above
+    a row's worst kept score can enter, and once a row has its first candidates few do, so most of
+    a tile is one comparison. Offers wait in a buffer per tile of rows and are merged (a sort of
+    the kept and the offered entries) when the buffer grows past ``PENDING`` entries a row.
+    """
+
+    def __init__(self, n: int, take: int, tile: int) -> None:
+        self.take, self.tile = take, tile
+        self.scores = np.full((n, take), -np.inf, dtype=np.float32)
+        self.columns = np.full((n, take), -1, dtype=np.int64)
+        self.pending: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.sizes: dict[int, int] = {}
+
+    def first(self, start: int, block: np.ndarray, offset: int) -> None:
+        """Rows ``start...`` take their best in ``block`` (columns from ``offset``) outright."""
+        found = _best_columns(block, None, self.take)
+        if found.shape[1] < self.take:  # a tile narrower than take: the rest stays empty
+            found = np.hstack([found, np.full((len(found), self.take - found.shape[1]), -1)])
+        values = np.take_along_axis(block, np.maximum(found, 0), axis=1)
+        rows = slice(start, start + block.shape[0])
+        self.scores[rows] = np.where(found >= 0, values, -np.inf)
+        self.columns[rows] = np.where(found >= 0, found + offset, -1)
+
+    def offer(self, start: int, block: np.ndarray, offset: int, transposed: bool = False) -> None:
+        """Scores of rows ``start...`` against columns ``offset...``; with ``transposed``, ``block``
+        holds them as (columns x rows)."""
+        width = block.shape[1] if transposed else block.shape[0]
+        threshold = self.scores[start : start + width].min(axis=1)
+        if transposed:
+            column, row = np.nonzero(block > threshold[None, :])
+        else:
+            row, column = np.nonzero(block > threshold[:, None])
+        if not len(row):
+            return
+        value = block[column, row] if transposed else block[row, column]
+        key = start // self.tile
+        self.pending.setdefault(key, []).append((row + start, column + offset, value))
+        self.sizes[key] = self.sizes.get(key, 0) + len(row)
+        if self.sizes[key] > PENDING * self.take * width:
+            self._merge(key)
+
+    def _merge(self, key: int) -> None:
+        offered = self.pending.pop(key, [])
+        self.sizes.pop(key, None)
+        if not offered:
+            return
+        row = np.concatenate([o[0] for o in offered])
+        start = key * self.tile
+        changed = start + np.flatnonzero(np.bincount(row - start, minlength=self.tile))
+        take = self.take
+        # Each changed row's kept entries and the offered ones, best first (kept ones win ties).
+        rows = np.concatenate([np.repeat(changed, take), row])
+        values = np.concatenate([self.scores[changed].ravel(), *(o[2] for o in offered)])
+        columns = np.concatenate([self.columns[changed].ravel(), *(o[1] for o in offered)])
+        order = np.argsort(_row_then_descending(rows, values), kind="stable")
+        first = np.searchsorted(rows[order], changed)
+        keep = order[(first[:, None] + np.arange(take)).ravel()]
+        kept = values[keep].reshape(-1, take)
+        self.scores[changed] = kept
+        self.columns[changed] = np.where(np.isneginf(kept), -1, columns[keep].reshape(-1, take))
+
+    def result(self) -> np.ndarray:
+        for key in sorted(self.pending):
+            self._merge(key)
+        columns: np.ndarray = self.columns
+        return columns
+
+
+def _symmetric_top(dense: np.ndarray, sparse: sp.csr_matrix | None, take: int) -> np.ndarray:
+    """Each row's ``take`` highest-scoring other rows, a row's score with another being the dot
+    product of their ``dense`` rows plus that of their ``sparse`` rows (-1 where fewer).
+
+    Square tiles of rows against rows, each pair of tiles once: the scores are symmetric, so a tile
+    gives candidates both to its rows (among its columns) and, transposed, to its columns' rows
+    (half the products of scoring every row against every row). The tiles on the diagonal come
+    first and give every row its first candidates (:class:`_Best`). Products are BLAS for the dense
+    part and sparse for the rest; ``BLOCK_CELLS`` bounds a tile in memory.
+    """
+    n = dense.shape[0]
+    take = min(take, n)
+    tile = max(1, int(BLOCK_CELLS**0.5))
+    dense_t = np.ascontiguousarray(dense.T)
+    sparse_t = sparse.T.tocsc() if sparse is not None and sparse.nnz else None
+
+    def scores(i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
+        block: np.ndarray = dense[i0:i1] @ dense_t[:, j0:j1]
+        if sparse is not None and sparse_t is not None:
+            extra = (sparse[i0:i1] @ sparse_t[:, j0:j1]).tocsr()
+            rows = np.repeat(np.arange(i1 - i0), np.diff(extra.indptr))
+            block[rows, extra.indices] += extra.data  # one entry per (row, column): no duplicates
+        return block
+
+    best = _Best(n, take, tile)
+    for i0 in range(0, n, tile):
+        i1 = min(i0 + tile, n)
+        block = scores(i0, i1, i0, i1)
+        block[np.arange(i1 - i0), np.arange(i1 - i0)] = -np.inf  # not its own neighbour
+        best.first(i0, block, i0)
+    for i0 in range(0, n, tile):
+        i1 = min(i0 + tile, n)
+        for j0 in range(i1, n, tile):
+            block = scores(i0, i1, j0, min(j0 + tile, n))
+            best.offer(i0, block, j0)
+            best.offer(j0, block, i0, transposed=True)
+    found: np.ndarray = best.result()
+    return found
 
 
 def _exact_candidates(space: Space, take: int) -> np.ndarray:
-    """Each paper's ``take`` most similar others by the score of the whole space, every pair scored.
-
-    A block of rows at a time, each against itself and the rows after it only: the scores are
-    symmetric, so a block's products with later rows also give those rows' candidates among the
-    block (half the work of scoring every row against every row). The product of a block with
-    the other rows is nearly dense, so the most frequent terms and the semantic vectors are
-    multiplied as dense matrices (BLAS) and only the rarer terms as sparse.
-    """
+    """Each paper's ``take`` most similar others by the score of the whole space, every pair scored
+    (:func:`_symmetric_top`). The products of a tile are nearly dense, so the most frequent terms
+    and the semantic vectors are multiplied as dense matrices (BLAS) and only the rarer terms as
+    sparse."""
     tfidf = space.matrix
-    n, n_terms = tfidf.shape
+    n_terms = tfidf.shape[1]
     lexical, semantic = (np.float32(w**0.5) for w in space.weights)
     df = np.bincount(tfidf.indices, minlength=n_terms)
     by_df = np.argsort(-df, kind="stable")
@@ -121,63 +220,31 @@ def _exact_candidates(space: Space, take: int) -> np.ndarray:
     if space.semantic is not None:
         parts.append(space.semantic * semantic)
     dense = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
-    dense_t = np.ascontiguousarray(dense.T)
-    sparse_part = (tfidf[:, rare] * lexical).tocsr()
-    sparse_t = sparse_part.T.tocsc()
-    block_rows = max(1, BLOCK_CELLS // n)
-    take = min(take, n)
-    scores = np.full((n, take), -np.inf, dtype=np.float32)
-    columns = np.full((n, take), -1, dtype=np.int64)
-    for start in range(0, n, block_rows):
-        stop = min(start + block_rows, n)
-        block = dense[start:stop] @ dense_t[:, start:]
-        if sparse_part.nnz:
-            extra = (sparse_part[start:stop] @ sparse_t[:, start:]).tocsr()
-            rows = np.repeat(np.arange(stop - start), np.diff(extra.indptr))
-            block[rows, extra.indices] += extra.data  # one entry per (row, column): no duplicates
-        later = np.ascontiguousarray(block[:, stop - start :].T)  # the later rows against this block
-        _merge_best(scores[start:stop], columns[start:stop], block, start, np.arange(stop - start))
-        if stop < n:
-            _merge_best(scores[stop:], columns[stop:], later, start, None)
-    return columns
+    return _symmetric_top(dense, (tfidf[:, rare] * lexical).tocsr(), take)
 
 
 def _index_vectors(space: Space) -> np.ndarray:
-    """Dense stand-ins for the rows of ``space``, for the approximate search's index: the TF-IDF
-    rows projected on ``LSA_DIMENSIONS`` latent dimensions (truncated SVD; their dot products
-    approximate the TF-IDF cosines) beside the semantic vectors, each part scaled by its weight."""
+    """Dense stand-ins for the rows of ``space``, for the approximate search: the TF-IDF rows
+    projected on ``LSA_DIMENSIONS`` latent dimensions (truncated SVD fitted on at most
+    ``LSA_SAMPLE`` evenly spaced papers; their dot products approximate the TF-IDF cosines) beside
+    the semantic vectors, each part scaled by its weight."""
     tfidf = space.matrix
     n, n_terms = tfidf.shape
     lexical, semantic = space.weights
     dimensions = max(1, min(LSA_DIMENSIONS, n_terms - 1, n - 1))
-    svd = TruncatedSVD(n_components=dimensions, random_state=0, algorithm="randomized")
-    parts = [svd.fit_transform(tfidf) * lexical**0.5]
+    svd = TruncatedSVD(n_components=dimensions, random_state=0, algorithm="randomized", n_iter=LSA_ITERATIONS)
+    svd.fit(tfidf[:: max(1, -(-n // LSA_SAMPLE))])
+    parts = [svd.transform(tfidf) * lexical**0.5]
     if space.semantic is not None:
         parts.append(space.semantic * semantic**0.5)
     return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
 
 
 def _approximate_candidates(space: Space, take: int) -> np.ndarray:
-    """Each paper's ``take`` most similar others by an HNSW graph (faiss ``IndexHNSWFlat``, inner
-    product) over :func:`_index_vectors`. The graph is built on one thread (with more, the order of
-    insertion and so the graph vary from run to run); each search alone is deterministic, so they
-    run on every thread. -1 where fewer were found."""
-    import faiss  # imported here: only corpora above EXACT_LIMIT need it
-
-    vectors = _index_vectors(space)
-    n, width = vectors.shape
-    index = faiss.IndexHNSWFlat(width, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = HNSW_BUILD
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        index.add(vectors)
-    finally:
-        faiss.omp_set_num_threads(threads)
-    index.hnsw.efSearch = max(HNSW_SEARCH, take + 1)
-    _, found = index.search(vectors, take + 1)
-    found = np.where(found == np.arange(n)[:, None], -1, found)  # a paper is not its own neighbour
-    return np.asarray(found, dtype=np.int64)
+    """Each paper's ``take`` most similar others by the dot products of :func:`_index_vectors`,
+    every pair scored (:func:`_symmetric_top`): a few hundred dense dimensions instead of the whole
+    vocabulary, so about a fifth of the exact search's products. -1 where fewer were found."""
+    return _symmetric_top(_index_vectors(space), None, take)
 
 
 def _pair_products(
@@ -268,9 +335,9 @@ def nearest(papers: Sequence[Paper], k: int = RELATED_COUNT, space: Space | None
 
     ``space`` is :func:`vectorize` of ``papers`` when the caller already has it.
 
-    Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from an HNSW
-    graph (see :func:`_approximate_candidates`). Either way the candidates are ranked by their
-    exact score, rounded to 4 places, ties to the smaller id: the result does not depend on blocks.
+    Up to ``EXACT_LIMIT`` papers every pair is compared; above it, candidates come from dense
+    stand-ins (see :func:`_approximate_candidates`). Either way the candidates are ranked by their
+    exact score, rounded to 4 places, ties to the smaller id: the result does not depend on tiles.
     """
     if len(papers) < 2:
         empty = np.full((len(papers), k), -1, dtype=np.int64)

@@ -15,6 +15,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from generator.enrich.embed import VectorCache, paper_vectors
 from generator.model import Paper
+from generator.parallel import call_in_background
 
 LEXICAL_WEIGHT = 0.4  # of a pair's score; the semantic cosine has the rest (benchmarks/eval_related.py)
 
@@ -62,13 +63,20 @@ class Space:
         return both.astype(np.float32)
 
 
-def vectorize(papers: Sequence[Paper], cache: VectorCache | None = None, semantic: bool = True) -> Space:
+def vectorize(
+    papers: Sequence[Paper], cache: VectorCache | None = None, semantic: bool = True, background: bool = False
+) -> Space:
     """The shared vector space of ``papers`` (see :class:`Space`); ``cache`` keeps semantic vectors
-    between builds; ``semantic=False`` gives the TF-IDF space alone."""
+    between builds; ``semantic=False`` gives the TF-IDF space alone. With ``background``, the
+    semantic vectors are encoded in a second process (:mod:`generator.parallel`) while this one
+    computes the TF-IDF rows: the same space, sooner on two cores."""
     if not papers:
         return Space(sp.csr_matrix((0, 0), dtype=np.float32), np.array([], dtype=object))
+    if not semantic:
+        return Space(*_vectorize(papers))
+    encoded = call_in_background(lambda: paper_vectors(papers, cache), len(papers) if background else 0)
     matrix, vocab = _vectorize(papers)
-    return Space(matrix, vocab, paper_vectors(papers, cache) if semantic else None)
+    return Space(matrix, vocab, encoded())
 
 
 def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:
