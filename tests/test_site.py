@@ -159,9 +159,11 @@ def parse(path: Path) -> _Page:
     return page
 
 
-def build_fixture_site(work: Path, directory_urls: bool = True, site_url: str | None = None) -> Path:
+def build_fixture_site(
+    work: Path, directory_urls: bool = True, site_url: str | None = None, env: dict[str, str] | None = None
+) -> Path:
     """``mkdocs build --strict`` of the site fixture with the project's docs, config and templates,
-    into ``work/site`` (``SITE_URL`` if given)."""
+    into ``work/site`` (``SITE_URL`` if given; ``env`` added to the environment)."""
     shutil.copytree(ROOT / "docs", work / "docs")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("corpus: corpus", f"corpus: {SITE_FIXTURE / 'corpus'}")
@@ -171,16 +173,16 @@ def build_fixture_site(work: Path, directory_urls: bool = True, site_url: str | 
         assert "use_directory_urls: true" in config
         config = config.replace("use_directory_urls: true", "use_directory_urls: false")
     (work / "mkdocs.yml").write_text(config, encoding="utf-8")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    env.pop("SITE_URL", None)
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    environment.pop("SITE_URL", None)
     if site_url is not None:
-        env["SITE_URL"] = site_url
+        environment["SITE_URL"] = site_url
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
         cwd=work,
         capture_output=True,
         text=True,
-        env=env,
+        env=environment,
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -4,7 +4,8 @@ Each file in docs/overrides/partials/ is a copy of one of Material's partials wi
 commented change. Its header names the Material version and the SHA-256 of the original; these
 tests fail when the installed Material differs (an upgrade is then a conscious step: re-copy the
 original, re-apply the change, update the header), and when a copy drifts from its original by
-more than the lines it says it changes.
+more than the lines it says it changes. The parts rendered once and reused
+(generator/site/theme.py) give a site identical, byte for byte, to one rendered without the memo.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pathlib import Path
 import material
 import pytest
 
+from generator.site.theme import MEMO_ENV
+from tests.test_site import build_fixture_site
+
 ROOT = Path(__file__).resolve().parent.parent
 OVERRIDES = ROOT / "docs" / "overrides"
 THEME = Path(material.__file__).parent / "templates"
@@ -25,14 +29,43 @@ UPSTREAM = re.compile(r"Upstream: mkdocs-material (\S+) (\S+), sha256 ([0-9a-f]{
 HEADER = re.compile(r"\A\{#-.*?-#\}\n", re.DOTALL)
 # How many lines each copy changes, and why (the header comment of each file says the same).
 CHANGED_LINES = {
-    "partials/search.html": 1,  # aria-label on the search dialog (axe aria-dialog-name)
+    "partials/search.html": 3,  # aria-label on the search dialog (axe aria-dialog-name); the memo's call
     "partials/toc.html": 1,  # the toc label's "for" only when the toggle exists (Nu Html Checker)
 }
-PARTIALS = sorted(p.relative_to(OVERRIDES).as_posix() for p in (OVERRIDES / "partials").glob("*.html"))
+# Overrides that wrap Material's own file (``material/<name>``) in the memo instead of copying it.
+WRAPPERS = ("partials/nav.html", "partials/tabs.html")
+PARTIALS = sorted(
+    name
+    for name in (p.relative_to(OVERRIDES).as_posix() for p in (OVERRIDES / "partials").glob("*.html"))
+    if name not in WRAPPERS
+)
 
 
 def test_every_copied_partial_is_accounted_for() -> None:
     assert sorted(CHANGED_LINES) == PARTIALS
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+def test_wrapper_renders_materials_own_file_in_the_memo(name: str) -> None:
+    text = HEADER.sub("", (OVERRIDES / name).read_text(encoding="utf-8")).strip()
+    assert (THEME / name).is_file()
+    assert (
+        text
+        == f'{{% call atlas_memo("{Path(name).stem}") %}}{{% include "material/{name}" %}}{{% endcall %}}'
+    )
+
+
+@pytest.mark.parametrize("directory_urls", [True, False], ids=["directory-urls", "file-urls"])
+def test_memo_changes_no_byte_of_the_site(tmp_path: Path, directory_urls: bool) -> None:
+    """Each part is reused only where it would have come out the same: the tabs of a tag page link
+    "Tags" as ``../`` and those of a paper page as ``../../tags/``; an active nav page has its own."""
+    reused = build_fixture_site(tmp_path / "memo", directory_urls)
+    fresh = build_fixture_site(tmp_path / "fresh", directory_urls, env={MEMO_ENV: "0"})
+    pages = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*.html"))
+    assert len(pages) > 20 and any(p.startswith("tags/") for p in pages)
+    assert pages == sorted(p.relative_to(reused).as_posix() for p in reused.rglob("*.html"))
+    differ = [name for name in pages if (reused / name).read_bytes() != (fresh / name).read_bytes()]
+    assert not differ, differ[:5]
 
 
 def test_pinned_material_is_the_one_installed() -> None:

@@ -9,9 +9,11 @@ once, and is dropped once converted;
 hold, without writing and re-parsing YAML; a hand-written page gets the site's link-preview
 card); ``on_page_content`` puts the page's raw HTML blocks (card lists, the abstract), which
 Python-Markdown never had to parse, in place of their placeholders
-(:func:`generator.site.render.restore_raw`); ``on_files`` also starts writing the files for other
-tools (``generator.site.exports``: records, BibTeX and feeds beside the pages) in a second process,
-and ``on_env`` waits for them before MkDocs copies the static files; ``on_serve`` adds the corpus,
+(:func:`generator.site.render.restore_raw`); ``on_env`` gives the theme its memo
+(:mod:`generator.site.theme`: the nav, tabs and search dialog rendered once, not once a page) and,
+every page being converted, starts writing the files for other tools (``generator.site.exports``:
+records, BibTeX and feeds beside the pages) in a second process, so that it never competes with the
+pages rendered ahead; ``on_post_build`` waits for them; ``on_serve`` adds the corpus,
 taxonomy and templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
 whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
 to the next.
@@ -47,6 +49,7 @@ from generator.site.outputs import record_lines
 from generator.site.preview_images import image_meta
 from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
+from generator.site.theme import ThemeMemo, with_material_prefix
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 
@@ -85,7 +88,9 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.render_seconds = 0.0
         self.rendered_here = 0
         self.map_job: MapJob | None = None
+        self.exporter: Callable[[], Callable[[], ExportStats]] | None = None
         self.exports: Callable[[], ExportStats] | None = None
+        self.theme_memo = ThemeMemo()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
@@ -186,7 +191,12 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return html
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
-        """Every page has been read and converted: the renderer's views are no longer needed."""
+        """Every page has been read and converted: the renderer's views are no longer needed, the
+        files for other tools start on the core the pages were rendered on, and the theme gets its
+        memo."""
+        self.theme_memo.clear()
+        env.globals["atlas_memo"] = self.theme_memo
+        with_material_prefix(env, list(config.theme.dirs))
         if self.renderer is not None:
             log.info(
                 "paper-atlas: pages rendered in %.2fs of this process's time (%d of %d here, the rest "
@@ -197,7 +207,21 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             )
         self.renderer = None
         self._close_stream()
-        if self.exports is not None:  # before MkDocs copies static files: papers.bib is one
+        if self.exporter is not None:
+            self.exports = self.exporter()
+            self.exporter = None
+        return env
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """The map page gets its static picture, drawn from the layout (done by now, as a rule:
+        it ran while MkDocs converted every page)."""
+        if self.map_job is not None and page.file.src_uri == routes.MAP and PREVIEW in output:
+            output = output.replace(PREVIEW, self.map_job.preview(), 1)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the map's data files, once its layout is done; wait for the files for other tools."""
+        if self.exports is not None:
             started = time.perf_counter()
             stats = self.exports()
             self.exports = None
@@ -209,17 +233,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
                 stats.bibs,
                 time.perf_counter() - started,
             )
-        return env
-
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        """The map page gets its static picture, drawn from the layout (done by now, as a rule:
-        it ran while MkDocs converted every page)."""
-        if self.map_job is not None and page.file.src_uri == routes.MAP and PREVIEW in output:
-            output = output.replace(PREVIEW, self.map_job.preview(), 1)
-        return output
-
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the map's data files, once its layout is done."""
+        if self.theme_memo.enabled:
+            log.debug("paper-atlas: theme parts reused %d times", self.theme_memo.hits)
         if self.map_job is not None:
             written, size, seconds = self.map_job.write(Path(config.site_dir))
             log.info(
@@ -250,15 +265,19 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
 
     def _exports(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
-        """Start writing the files for other tools (generator.site.exports) into the site folder, in a
-        second process where there is one; ``on_env`` waits for them. Registers those at the root."""
+        """Prepare the files for other tools (generator.site.exports), written into the site folder in
+        a second process from ``on_env`` on (``on_post_build`` waits for them), and register those at
+        the root. ``papers.bib`` is registered as its own source, so MkDocs copies nothing: it exists
+        (empty) until the export replaces it."""
         exporter = Exporter(
             renderer.page_meta, config.site_name, config.site_description or "", self.config.feed_size
         )
         site_dir = Path(config.site_dir)
-        self.exports = call_in_background(
-            lambda: write_exports(exporter, site_dir), len(renderer.atlas.papers)
-        )
+        size = len(renderer.atlas.papers)
+        self.exporter = lambda: call_in_background(lambda: write_exports(exporter, site_dir), size)
+        bib = site_dir / routes.ATLAS_BIB
+        bib.parent.mkdir(parents=True, exist_ok=True)
+        bib.touch()
         return [
             File.generated(config, routes.ATLAS_BIB, abs_src_path=str(site_dir / routes.ATLAS_BIB)),
             File.generated(config, routes.ROBOTS, content=exporter.robots()),
