@@ -454,7 +454,13 @@ def new_listing(n: int, seed: int, path: Path) -> None:
 
 
 def bench_size(
-    n: int, seed: int, work: Path, repeat: int, log: Callable[[str], None], vector_cache: str = "cold"
+    n: int,
+    seed: int,
+    work: Path,
+    repeat: int,
+    log: Callable[[str], None],
+    vector_cache: str = "cold",
+    keep_site: Path | None = None,
 ) -> SizeResult:
     result = SizeResult(n, vector_cache=vector_cache)
     corpus = work / "corpus"
@@ -508,6 +514,9 @@ def bench_size(
         )
     heaviest = heaviest_pages(project / "site")
     log("  heaviest pages: " + ", ".join(f"{path} {size / 1000:.0f} KB" for path, size in heaviest))
+    if keep_site is not None:  # the last build's site, for checks in a browser (benchmarks/map_smoothness.py)
+        shutil.rmtree(keep_site, ignore_errors=True)
+        shutil.move(project / "site", keep_site)
     shutil.rmtree(project)
     build_seconds, _, result.generated_seconds, _ = min(builds, key=lambda b: b[0])
     result.heaviest = heaviest
@@ -719,6 +728,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/RESULTS.md)")
     parser.add_argument("--profile", action=argparse.BooleanOptionalAction, help="profile the largest N")
+    parser.add_argument(
+        "--keep-site",
+        type=Path,
+        help="move the last whole build's site here (with one size), for browser checks",
+    )
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one, removed after)")
     parser.add_argument(
         "--repeat", type=int, default=1, help="whole build and floor this many times each (fastest reported)"
@@ -753,7 +767,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            results.append(bench_size(n, parsed.seed, folder, parsed.repeat, log, parsed.vector_cache))
+            results.append(
+                bench_size(n, parsed.seed, folder, parsed.repeat, log, parsed.vector_cache, parsed.keep_site)
+            )
             if profile and n == max(sizes):
                 log(f"  profiling the generator stages at N={n}")
                 state = folder / "state"
