@@ -58,8 +58,45 @@ def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
     started = _start(_call, work) if available(size) else None
     if started is None:
         return work
-    receive, process = started
+    return _waiter(work, *started)
 
+
+def fork_now_start_later(work: Callable[[], T], size: int) -> tuple[Callable[[], None], Callable[[], T]]:
+    """Fork a child now that runs ``work()`` only once ``go()`` is called; ``wait()`` returns its result.
+
+    For work whose inputs are ready early but whose core is busy until later: the fork happens while
+    this process is small (a child's resident size starts as its parent's), the work when the core
+    is free. Without a fork, ``go`` does nothing and ``wait`` runs ``work()`` here. ``wait`` lets the
+    child go first if ``go`` was not called; if neither is, the child ends with this process (a
+    daemon, waiting on its gate).
+    """
+    if not available(size):
+        return lambda: None, work
+    try:
+        gate_receive, gate_send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    except OSError:
+        return lambda: None, work
+    started = _start(_gated_call, work, gate_receive)
+    gate_receive.close()
+    if started is None:
+        gate_send.close()
+        return lambda: None, work
+    wait = _waiter(work, *started)
+
+    def go() -> None:
+        if not gate_send.closed:
+            with contextlib.suppress(OSError):
+                gate_send.send(True)
+            gate_send.close()
+
+    def go_and_wait() -> T:
+        go()
+        return wait()
+
+    return go, go_and_wait
+
+
+def _waiter(work: Callable[[], T], receive: Connection, process: Any) -> Callable[[], T]:
     def wait() -> T:
         try:
             status, result = receive.recv()
@@ -124,6 +161,13 @@ def _call_function(function: Callable[..., Any], args: tuple[Any, ...], nice: in
         with contextlib.suppress(OSError):
             os.nice(nice)
     _call(lambda: function(*args), send)
+
+
+def _gated_call(work: Callable[[], Any], gate: Connection, send: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):  # the parent's go(), or its end: either way, work
+        gate.recv()
+    gate.close()
+    _call(work, send)
 
 
 def _call(work: Callable[[], Any], send: Connection) -> None:

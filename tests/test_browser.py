@@ -383,6 +383,48 @@ def test_map_shows_a_static_picture_until_the_reader_starts(site_server: SiteSer
     assert_clean(opened)
 
 
+_VISIBLE_LABEL_BOXES = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(el => !el.hidden && el.getClientRects().length)
+  .map(el => { const r = el.getBoundingClientRect(); return [el.textContent, r.left, r.top, r.right, r.bottom] })"""
+
+
+def _overlapping(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    return [
+        (a[0], b[0])
+        for k, a in enumerate(boxes)
+        for b in boxes[k + 1 :]
+        if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+    ]
+
+
+@pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
+def test_map_labels_never_overlap(viewport_name: str, site_server: SiteServer, open_page: Any) -> None:
+    """Where two region labels would overlap on the reader's screen, the weaker is hidden: in the
+    static picture, on the interactive map, and after zooming in; the strongest always shows."""
+    opened = open_page("map/", viewport=DESKTOP if viewport_name == "desktop" else PHONE)
+    page = opened.page
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    preview = "#pa-map .pa-map-preview .pa-map-label"
+    total = page.locator(preview).count()
+    boxes = page.evaluate(_VISIBLE_LABEL_BOXES, preview)
+    assert boxes and boxes[0][0] == page.locator(preview).first.inner_text()
+    assert not _overlapping(boxes), _overlapping(boxes)
+    assert total >= 2
+    page.locator("#pa-map-explore").click()
+    _map_ready(page)
+    page.wait_for_timeout(300)
+    live = "#pa-map .pa-map-stage .pa-map-label"
+    for _ in range(2):
+        boxes = page.evaluate(_VISIBLE_LABEL_BOXES, live)
+        assert boxes, "no label shows"
+        assert not _overlapping(boxes), _overlapping(boxes)
+        page.locator("#pa-map [aria-label='Zoom in']").click()
+        page.wait_for_timeout(400)
+    screenshot(page, f"map-labels-{viewport_name}")
+    assert_clean(opened)
+
+
 def _free_point(page: Any) -> dict[str, float]:
     """Page coordinates of a point that no label, button or tooltip covers."""
     found = page.evaluate(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +38,38 @@ def test_a_failing_child_makes_the_caller_redo_the_work(capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "the helper process failed; this process does its work (failing) itself." in err
     assert "Traceback (most recent call last)" in err and 'raise RuntimeError("boom")' in err
+
+
+def test_fork_now_start_later_works_only_after_go(tmp_path: Path) -> None:
+    """The child is forked at once but starts its work at go(): here the work reads a file written
+    after the fork, so its result shows when it ran."""
+    marker = tmp_path / "marker"
+    go, wait = parallel.fork_now_start_later(lambda: (os.getpid(), marker.read_text()), 10)
+    time.sleep(0.2)  # a child that did not wait would have failed on the missing file by now
+    marker.write_text("after go")
+    go()
+    pid, text = wait()
+    assert (pid != os.getpid(), text) == (True, "after go")
+
+
+def test_fork_now_start_later_without_go_still_answers() -> None:
+    _, wait = parallel.fork_now_start_later(lambda: os.getpid(), 10)
+    assert wait() != os.getpid()  # waiting lets the child go
+
+
+def test_fork_now_start_later_redoes_a_failed_work_here(capsys: pytest.CaptureFixture[str]) -> None:
+    go, wait = parallel.fork_now_start_later(failing, 10)
+    go()
+    with pytest.raises(RuntimeError, match="boom"):
+        wait()
+    assert "the helper process failed" in capsys.readouterr().err
+
+
+def test_fork_now_start_later_without_a_fork_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "ENABLED", False)
+    go, wait = parallel.fork_now_start_later(lambda: os.getpid(), 10)
+    go()
+    assert wait() == os.getpid()
 
 
 def test_stream_yields_every_item_in_order() -> None:

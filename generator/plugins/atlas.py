@@ -39,7 +39,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Stream, call_in_background
+from generator.parallel import Stream, fork_now_start_later
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
@@ -88,7 +88,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.render_seconds = 0.0
         self.rendered_here = 0
         self.map_job: MapJob | None = None
-        self.exporter: Callable[[], Callable[[], ExportStats]] | None = None
+        self.start_exports: Callable[[], None] | None = None
         self.exports: Callable[[], ExportStats] | None = None
         self.theme_memo = ThemeMemo()
 
@@ -207,9 +207,9 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             )
         self.renderer = None
         self._close_stream()
-        if self.exporter is not None:
-            self.exports = self.exporter()
-            self.exporter = None
+        if self.start_exports is not None:
+            self.start_exports()
+            self.start_exports = None
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
@@ -265,8 +265,9 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
 
     def _exports(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
-        """Prepare the files for other tools (generator.site.exports), written into the site folder in
-        a second process from ``on_env`` on (``on_post_build`` waits for them), and register those at
+        """Fork the process that writes the files for other tools (generator.site.exports) into the
+        site folder now, while this process is small, and let it start in ``on_env``, once the pages
+        rendered ahead no longer need the core (``on_post_build`` waits for it); register those at
         the root. ``papers.bib`` is registered as its own source, so MkDocs copies nothing: it exists
         (empty) until the export replaces it."""
         exporter = Exporter(
@@ -274,7 +275,11 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         )
         site_dir = Path(config.site_dir)
         size = len(renderer.atlas.papers)
-        self.exporter = lambda: call_in_background(lambda: write_exports(exporter, site_dir), size)
+
+        def write() -> ExportStats:
+            return write_exports(exporter, site_dir)
+
+        self.start_exports, self.exports = fork_now_start_later(write, size)
         bib = site_dir / routes.ATLAS_BIB
         bib.parent.mkdir(parents=True, exist_ok=True)
         bib.touch()

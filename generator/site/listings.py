@@ -110,6 +110,7 @@ class Listings:
         self.routes: Routes = views.routes  # links and file paths, as the views write them
         self.per_page = per_page
         self._lists: dict[str, PaperList] | None = None
+        self._filters: dict[str, tuple[str, str]] = {}  # list src -> (years, collections): once a list
 
     def lists(self) -> dict[str, PaperList]:
         """Every list by the source of its first page, in a stable order."""
@@ -164,6 +165,7 @@ class Listings:
         )
         start = (number - 1) * self.per_page
         shown = sum(len(p.cards) for p in parts)
+        years, collections = self._filter_choices(lst)
         href = self.routes.href
         links = tuple(None if k is None else (k.number, href(src, k.src)) for k in pager(first, number, pages))
         return ListPage(
@@ -181,8 +183,8 @@ class Listings:
             prev=href(src, routes.list_page(first, number - 1)) if number > 1 else None,
             next=href(src, routes.list_page(first, number + 1)) if number < pages else None,
             data=self.routes.file_href(src, lst.data_path),
-            years=" ".join(self._years(lst)) if "year" in lst.filters else "",
-            collections=html_json(self._collections(lst)) if "collection" in lst.filters else "",
+            years=years,
+            collections=collections,
             flat=lst.flat,
         )
 
@@ -195,6 +197,16 @@ class Listings:
     def _papers(self, lst: PaperList) -> Iterator[Paper]:
         for s in lst.sections:
             yield from s.items
+
+    def _filter_choices(self, lst: PaperList) -> tuple[str, str]:
+        """The year and collection filters' choices of a list: read from all its papers, so worked out
+        once per list, not once per page (a list of 30k papers has 300 pages)."""
+        found = self._filters.get(lst.src)
+        if found is None:
+            years = " ".join(self._years(lst)) if "year" in lst.filters else ""
+            collections = html_json(self._collections(lst)) if "collection" in lst.filters else ""
+            found = self._filters[lst.src] = (years, collections)
+        return found
 
     def _years(self, lst: PaperList) -> list[str]:
         years = {p.published[:4] if p.published else "undated" for p in self._papers(lst)}

@@ -26,6 +26,40 @@
   if (!config.count)
     return
 
+  /* ------------------------------------------------------------------------------- labels */
+
+  /* Labels come strongest first (generator/site/map.py). Where two would overlap on this screen,
+     the weaker one is hidden; boxes are [left, top, right, bottom] in the same pixels, 2 px apart. */
+  function overlaps(a, b) {
+    return a[0] < b[2] + 2 && b[0] < a[2] + 2 && a[1] < b[3] + 2 && b[1] < a[3] + 2
+  }
+  function declutter(items) {
+    const kept = []
+    for (const item of items) {
+      if (!item.box)
+        continue
+      const clash = kept.some(box => overlaps(box, item.box))
+      item.el.hidden = clash
+      if (!clash)
+        kept.push(item.box)
+    }
+  }
+  /* The static picture's labels: placed by the page's CSS, decluttered on load and on resize */
+  const previewLabels = [...root.querySelectorAll(".pa-map-preview .pa-map-label")]
+  function declutterPreview() {
+    for (const el of previewLabels)
+      el.hidden = false
+    declutter(previewLabels.map(el => {
+      const r = el.getBoundingClientRect()
+      return { el, box: r.width ? [r.left, r.top, r.right, r.bottom] : null }
+    }))
+  }
+  if (previewLabels.length > 1) {
+    declutterPreview()
+    if (typeof ResizeObserver === "function")
+      new ResizeObserver(declutterPreview).observe(root)
+  }
+
   /* ------------------------------------------------------------------------------- loading */
 
   let loading = null
@@ -225,7 +259,7 @@
       labelData = labelFile.labels.map(l => {
         const a = element("a", { href: new URL(l.href, document.baseURI).href, class: `pa-map-label pa-map-label--${l.level}` }, l.text)
         labels.append(a)
-        return { x: l.x * 2 - 1, y: 1 - l.y * 2, el: a }
+        return { x: l.x * 2 - 1, y: 1 - l.y * 2, el: a, size: null }
       })
       /* For the browser tests (tests/test_browser.py): where a point is drawn, in canvas pixels */
       root.atlasMap = { count: n, screenPosition: i => toScreen(xs[i], ys[i]) }
@@ -262,9 +296,15 @@
           const [sx, sy] = toScreen(l.x, l.y)
           const inside = sx > 0 && sx < w && sy > 0 && sy < h
           l.el.hidden = !inside
-          if (inside)
-            l.el.style.transform = `translate(${Math.round(sx)}px, ${Math.round(sy)}px) translate(-50%, -50%)`
+          l.box = null
+          if (!inside)
+            continue
+          l.el.style.transform = `translate(${Math.round(sx)}px, ${Math.round(sy)}px) translate(-50%, -50%)`
+          if (!l.size) /* measured once: the text does not change */
+            l.size = [l.el.offsetWidth, l.el.offsetHeight]
+          l.box = [sx - l.size[0] / 2, sy - l.size[1] / 2, sx + l.size[0] / 2, sy + l.size[1] / 2]
         }
+        declutter(labelData)
         if (hovered >= 0)
           placeTip(hovered)
       })
