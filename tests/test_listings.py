@@ -16,7 +16,7 @@ from generator.site.render import Renderer
 from generator.site.routes import Routes
 from generator.site.routes import list_page as page_src
 from generator.site.routes import split_list_page as split_page_src
-from generator.site.views import SiteViews
+from generator.site.views import SiteViews, newest_first
 
 from .conftest import FIXTURES, ROOT
 
@@ -213,3 +213,14 @@ def test_later_pages_carry_the_meta_of_their_first_page() -> None:
         assert meta.get("description") == first_meta.get("description")
         dates = [p.published for p in renderer.listings.papers(src) if p.published]
         assert meta.get("lastmod") == (max(dates) if dates else None), src
+
+
+def test_newest_first_keeps_undated_papers_of_a_generator(views: SiteViews) -> None:
+    """The listing order reads its papers twice (dated, then undated): a generator must not lose the
+    second half. Topic pages pass one."""
+    papers = list(views.atlas.papers)
+    assert any(p.published for p in papers) and any(not p.published for p in papers)
+    expected = newest_first(papers)
+    assert newest_first(p for p in papers) == expected
+    assert len(expected) == len(papers)
+    assert [p for p in expected if not p.published] == expected[-sum(not p.published for p in papers) :]

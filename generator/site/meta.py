@@ -77,13 +77,18 @@ class Members:
 
     def __init__(self, views: SiteViews) -> None:
         self.views = views
+        self._tags: dict[str, list[Paper]] = {}
+        self._topics: dict[str, list[Paper]] = {}
 
     def tag(self, tag_id: str) -> list[Paper]:
         """Rule-tagged and inferred papers together (the tag page lists them apart)."""
-        v = self.views
-        inferred = v.inferred_members.get(tag_id, [])
-        members = v.tag_members.get(tag_id, [])
-        return newest_first([*members, *inferred]) if inferred else members
+        found = self._tags.get(tag_id)
+        if found is None:
+            v = self.views
+            inferred = v.inferred_members.get(tag_id, [])
+            members = v.tag_members.get(tag_id, [])
+            found = self._tags[tag_id] = newest_first([*members, *inferred]) if inferred else members
+        return found
 
     @cached_property
     def _collections(self) -> dict[str, list[Paper]]:
@@ -97,8 +102,12 @@ class Members:
         return self._collections.get(cid, [])
 
     def topic(self, topic_id: str) -> list[Paper]:
-        by_id = self.views.by_id
-        return newest_first(by_id[pid] for pid in self.views.topic_by_id[topic_id].papers)
+        found = self._topics.get(topic_id)
+        if found is None:
+            by_id = self.views.by_id
+            papers = [by_id[pid] for pid in self.views.topic_by_id[topic_id].papers]
+            found = self._topics[topic_id] = newest_first(papers)
+        return found
 
 
 class PageMeta:
@@ -111,6 +120,7 @@ class PageMeta:
         self.members = members or Members(views)
         self.dates = source_dates(self.atlas)
         self._parts: dict[str, dict[str, Any]] = {}
+        self._first_pages: dict[str, dict[str, Any]] = {}  # a long list's first page's meta
 
     def lastmod(self, papers: Iterable[Paper]) -> str | None:
         """The newest date among the papers' published dates and their corpus files' commit dates."""
@@ -149,7 +159,10 @@ class PageMeta:
     def later_page(self, first: str, papers: Iterable[Paper]) -> dict[str, Any]:
         """Page 2 and on of a long list: the meta of its first page (description, card, feed), with
         ``lastmod`` from the papers this page shows."""
-        meta = dict(self.for_page(first))
+        first_meta = self._first_pages.get(first)
+        if first_meta is None:  # read from the whole list: once a list, not once a page
+            first_meta = self._first_pages[first] = self.for_page(first)
+        meta = dict(first_meta)
         meta.pop("lastmod", None)
         lastmod = self.lastmod(papers)
         if lastmod:

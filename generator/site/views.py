@@ -32,6 +32,7 @@ MONTH_NAMES = (
 
 def newest_first(papers: Iterable[Paper]) -> list[Paper]:
     """Dated papers newest first, then undated; ties by title then id. The one listing order."""
+    papers = list(papers)  # read twice below: a generator would lose its undated papers
     dated = sorted((p for p in papers if p.published), key=lambda p: (p.title.casefold(), p.id))
     dated.sort(key=lambda p: p.published or "", reverse=True)
     undated = sorted((p for p in papers if not p.published), key=lambda p: (p.title.casefold(), p.id))
