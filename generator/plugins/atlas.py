@@ -45,11 +45,13 @@ from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
 from generator.site.feed import atom_feed
 from generator.site.map import PREVIEW, MapJob
+from generator.site.meta import PageMeta
 from generator.site.outputs import record_lines
 from generator.site.preview_images import image_meta
 from generator.site.render import Document, Renderer, restore_raw
 from generator.site.routes import Routes
 from generator.site.theme import ThemeMemo, with_material_prefix
+from generator.site.views import SiteViews
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
 
@@ -214,9 +216,15 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """The map page gets its static picture, drawn from the layout (done by now, as a rule:
-        it ran while MkDocs converted every page)."""
+        it ran while MkDocs converted every page). A generated page, once rendered, keeps only what
+        the sitemap reads (its ``lastmod``): MkDocs would hold every page's HTML and meta to the end
+        of the build, where the search index is written (at 100k papers, a gigabyte)."""
         if self.map_job is not None and page.file.src_uri == routes.MAP and PREVIEW in output:
             output = output.replace(PREVIEW, self.map_job.preview(), 1)
+        if page.file.src_uri in self.sources:
+            page.content = None
+            lastmod = page.meta.get("lastmod")
+            page.meta = {"lastmod": lastmod} if lastmod else {}
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -270,23 +278,30 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         rendered ahead no longer need the core (``on_post_build`` waits for it); register those at
         the root. ``papers.bib`` is registered as its own source, so MkDocs copies nothing: it exists
         (empty) until the export replaces it."""
-        exporter = Exporter(
-            renderer.page_meta, config.site_name, config.site_description or "", self.config.feed_size
-        )
         site_dir = Path(config.site_dir)
-        size = len(renderer.atlas.papers)
+        atlas, site = renderer.atlas, renderer.routes
+        name, description, feed_size = config.site_name, config.site_description or "", self.config.feed_size
+        made = Exporter(renderer.page_meta, name, description, feed_size)
+        robots, llms = made.robots(), made.llms()
+        exporter: Exporter | None = made
+        del made
 
         def write() -> ExportStats:
-            return write_exports(exporter, site_dir)
+            # The child has the exporter above, with the views this process has built so far. This
+            # process lets go of it (its caches would stay through MkDocs' heaviest phase) and makes
+            # a fresh one only if the child failed.
+            fresh = exporter or Exporter(PageMeta(SiteViews(atlas, site)), name, description, feed_size)
+            return write_exports(fresh, site_dir)
 
-        self.start_exports, self.exports = fork_now_start_later(write, size)
+        self.start_exports, self.exports = fork_now_start_later(write, len(atlas.papers))
+        exporter = None
         bib = site_dir / routes.ATLAS_BIB
         bib.parent.mkdir(parents=True, exist_ok=True)
         bib.touch()
         return [
             File.generated(config, routes.ATLAS_BIB, abs_src_path=str(site_dir / routes.ATLAS_BIB)),
-            File.generated(config, routes.ROBOTS, content=exporter.robots()),
-            File.generated(config, routes.LLMS, content=exporter.llms()),
+            File.generated(config, routes.ROBOTS, content=robots),
+            File.generated(config, routes.LLMS, content=llms),
         ]
 
     def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
