@@ -400,7 +400,8 @@ def _overlapping(boxes: list[list[Any]]) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("viewport_name", ["desktop", "phone"])
 def test_map_labels_never_overlap(viewport_name: str, site_server: SiteServer, open_page: Any) -> None:
     """Where two region labels would overlap on the reader's screen, the weaker is hidden: in the
-    static picture, on the interactive map, and after zooming in; the strongest always shows."""
+    static picture, on the interactive map, and after zooming in; the strongest always shows, and
+    no label is cut by the map's edge."""
     opened = open_page("map/", viewport=DESKTOP if viewport_name == "desktop" else PHONE)
     page = opened.page
     page.wait_for_load_state("load")
@@ -415,10 +416,13 @@ def test_map_labels_never_overlap(viewport_name: str, site_server: SiteServer, o
     _map_ready(page)
     page.wait_for_timeout(300)
     live = "#pa-map .pa-map-stage .pa-map-label"
+    canvas = page.locator("#pa-map canvas").bounding_box()
     for _ in range(2):
         boxes = page.evaluate(_VISIBLE_LABEL_BOXES, live)
         assert boxes, "no label shows"
         assert not _overlapping(boxes), _overlapping(boxes)
+        cut = [b[0] for b in boxes if b[1] < canvas["x"] - 1 or b[3] > canvas["x"] + canvas["width"] + 1]
+        assert not cut, f"labels cut by the map's edge: {cut}"
         page.locator("#pa-map [aria-label='Zoom in']").click()
         page.wait_for_timeout(400)
     screenshot(page, f"map-labels-{viewport_name}")

@@ -302,7 +302,11 @@
           l.el.style.transform = `translate(${Math.round(sx)}px, ${Math.round(sy)}px) translate(-50%, -50%)`
           if (!l.size) /* measured once: the text does not change */
             l.size = [l.el.offsetWidth, l.el.offsetHeight]
-          l.box = [sx - l.size[0] / 2, sy - l.size[1] / 2, sx + l.size[0] / 2, sy + l.size[1] / 2]
+          const box = [sx - l.size[0] / 2, sy - l.size[1] / 2, sx + l.size[0] / 2, sy + l.size[1] / 2]
+          if (box[0] < 0 || box[1] < 0 || box[2] > w || box[3] > h) /* cut by the edge: hidden */
+            l.el.hidden = true
+          else
+            l.box = box
         }
         declutter(labelData)
         if (hovered >= 0)
