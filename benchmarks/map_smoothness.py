@@ -32,16 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS  # the browser tests' Chromium and flags
 
 # Collects frame intervals and long tasks from the moment it runs until window.__paStop() is called.
 RECORDER = """
