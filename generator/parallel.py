@@ -96,7 +96,12 @@ def fork_now_start_later(work: Callable[[], T], size: int) -> tuple[Callable[[],
     return go, go_and_wait
 
 
-def _waiter(work: Callable[[], T], receive: Connection, process: Any) -> Callable[[], T]:
+def _waiter(
+    work: Callable[[], T], receive: Connection, process: Any, shown: object = None
+) -> Callable[[], T]:
+    """Wait for the child's answer; if it failed, log it (naming ``shown``, else ``work``) and run
+    ``work()`` here."""
+
     def wait() -> T:
         try:
             status, result = receive.recv()
@@ -107,7 +112,7 @@ def _waiter(work: Callable[[], T], receive: Connection, process: Any) -> Callabl
             process.join()
         if status == "ok":
             return cast(T, result)
-        _fallback(work, result)
+        _fallback(shown if shown is not None else work, result)
         return work()
 
     return wait
@@ -138,22 +143,7 @@ def call_in_fresh_process(
             started = None
     if started is None:
         return lambda: function(*args)
-    receive, process = started
-
-    def wait() -> T:
-        try:
-            status, result = receive.recv()
-        except (EOFError, OSError) as exc:
-            status, result = "failed", f"the helper process ended without an answer ({exc!r})"
-        finally:
-            receive.close()
-            process.join()
-        if status == "ok":
-            return cast(T, result)
-        _fallback(function, result)
-        return function(*args)
-
-    return wait
+    return _waiter(lambda: function(*args), *started, shown=function)
 
 
 def _call_function(function: Callable[..., Any], args: tuple[Any, ...], nice: int, send: Connection) -> None:
