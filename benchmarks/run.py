@@ -576,6 +576,13 @@ def _rounded(timings: dict[str, float]) -> dict[str, float]:
 _ROW = re.compile(r"^\| ([0-9,]+) \| ")
 
 
+def _merged(old: list[tuple[int, str]], new: list[tuple[int, str]], measured: set[int]) -> list[str]:
+    """A table's rows by size: the earlier rows of sizes not measured now, then this run's (a stable
+    sort keeps each size's rows in their order)."""
+    rows = [(n, line) for n, line in old if n not in measured] + new
+    return [line for _, line in sorted(rows, key=lambda nl: nl[0])]
+
+
 def render_results(
     results: Sequence[SizeResult], profile: str | None, profiled_n: int | None, previous: str = ""
 ) -> str:
@@ -604,14 +611,14 @@ def render_results(
         "| N | stage | seconds | peak RSS MB | ÷ floor | notes |",
         "|---:|---|---:|---:|---:|---|",
     ]
-    rows = [(n, line) for n, line in old_rows if n not in measured]
+    rows: list[tuple[int, str]] = []
     for r in results:
         for row in r.rows:
             ratio = row.seconds / r.floor_seconds if r.floor_seconds else 0.0
             mark = f"**{ratio:.2f}**" if row.stage.startswith("mkdocs build") else f"{ratio:.2f}"
             cells = f"{row.seconds:.2f} | {row.peak_rss_mb:,.0f} | {mark}"
             rows.append((r.n, f"| {row.n:,} | {row.stage} | {cells} | {row.note} |"))
-    lines += [line for _, line in sorted(rows, key=lambda nl: nl[0])]  # stable: stage order kept
+    lines += _merged(old_rows, rows, measured)
     lines += [
         "",
         "Incremental rebuild (one new listing file; seconds per stage, in one process with the plugin's",
@@ -621,7 +628,7 @@ def render_results(
         "| N | build | parse | tags | related | mentions | render | total |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
-    incremental = [(n, line) for n, line in old_incremental if n not in measured]
+    incremental: list[tuple[int, str]] = []
     for r in results:
         for which in ("full", "rebuild"):
             t = r.incremental.get(which, {})
@@ -629,7 +636,7 @@ def render_results(
                 f"{t.get(k, 0.0):.2f}" for k in ("parse", "tags", "related", "mentions", "render", "total")
             )
             incremental.append((r.n, f"| {r.n:,} | {which} | {cells} |"))
-    lines += [line for _, line in sorted(incremental, key=lambda nl: nl[0])]
+    lines += _merged(old_incremental, incremental, measured)
     lines += [
         "",
         "Heaviest HTML pages of the whole build (bytes on disk, uncompressed; the limit is 300 KB):",
@@ -637,13 +644,13 @@ def render_results(
         "| N | heaviest HTML page | KB | next heaviest |",
         "|---:|---|---:|---|",
     ]
-    heavy = [(n, line) for n, line in old_heavy if n not in measured]
+    heavy: list[tuple[int, str]] = []
     for r in results:
         if r.heaviest:
             (path, size), rest = r.heaviest[0], r.heaviest[1:]
             others = ", ".join(f"`{p}` {b / 1000:.0f} KB" for p, b in rest)
             heavy.append((r.n, f"| {r.n:,} | `{path}` | {size / 1000:.0f} | {others} |"))
-    lines += [line for _, line in sorted(heavy, key=lambda nl: nl[0])]
+    lines += _merged(old_heavy, heavy, measured)
     if profile:
         lines += [
             "",
