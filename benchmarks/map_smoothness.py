@@ -11,6 +11,8 @@ opens ``map/`` in headless Chromium (Debian's, with the flags of the browser tes
   every frame interval (``requestAnimationFrame``), as median, 95th percentile and the share of
   frames over 50 ms (a dropped-frame budget a reader notices), and the longest main-thread task
   (``PerformanceObserver`` long tasks);
+* how many points are drawn in the middle of a drag (the map draws a sample of them while the
+  view moves, every point at rest: the level of detail in ``atlas-map.js``);
 * the time a hover takes to show its tooltip.
 
 Headless Chromium here has no GPU: WebGL runs on SwiftShader, the CPU rasterizer, on the machine's
@@ -48,6 +50,13 @@ RECORDER = """
   window.__paStop = () => { running = false; return { frames, tasks } }
 })()
 """
+
+
+# How many points the map draws now (atlas-map.js draws a sample while the view moves).
+# (A script from before it, without drawnPoints, draws all of them.)
+DRAWN = """() => { const m = document.getElementById("pa-map").atlasMap
+  const p = m.drawnPoints ? m.drawnPoints() : null
+  return p ? p.length : m.count }"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -103,12 +112,14 @@ def measure(site: Path, seconds: float, width: int, height: int) -> dict[str, An
             page.evaluate(RECORDER)
             end = time.perf_counter() + seconds
             step = 0
+            drawn: list[int] = []  # points drawn in the middle of each drag
             while time.perf_counter() < end:  # drag in a circle, then zoom in and out around the centre
                 page.mouse.move(cx, cy)
                 page.mouse.down()
                 for k in range(12):
                     angle = (step * 12 + k) / 12 * 6.283
                     page.mouse.move(cx + 80 * math.cos(angle), cy + 60 * math.sin(angle), steps=2)
+                drawn.append(page.evaluate(DRAWN))
                 page.mouse.up()
                 for delta in (-240, -240, -240, 240, 240, 240):
                     page.mouse.wheel(0, delta)
@@ -121,6 +132,7 @@ def measure(site: Path, seconds: float, width: int, height: int) -> dict[str, An
             result["frame_ms_p95"] = round(_percentile(frames, 0.95), 1)
             result["frames_over_50ms_share"] = round(sum(f > 50 for f in frames) / max(len(frames), 1), 3)
             result["fps_median"] = round(1000 / statistics.median(frames), 1) if frames else None
+            result["drawn_while_moving"] = [min(drawn), max(drawn)] if drawn else None
             result["longest_task_ms"] = round(max(recorded["tasks"], default=0.0), 1)
             # A hover: the tooltip of the point nearest the centre.
             page.locator("#pa-map [aria-label='Show the whole map']").click()

@@ -499,6 +499,73 @@ def test_map_keyboard_focus_zoom_and_enter(site_server: SiteServer, open_page: A
     assert_clean(opened)
 
 
+def _drag_and_hold(page: Any, dx: float, dy: float) -> None:
+    """Press on the middle of the map and drag by (dx, dy), keeping the button down."""
+    box = page.locator("#pa-map canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=6)
+
+
+def test_map_draws_a_sample_while_moving_and_every_point_at_rest(
+    site_server: SiteServer, open_page: Any
+) -> None:
+    """The level of detail (atlas-map.js): while the view moves, at most the budget of points is
+    drawn, always with the highlighted ones and every point in view when few are; at rest, all."""
+    paper = showcase_paper(site_server.site)
+    tag = min(paper["tags"], key=lambda t: sum(t in p["tags"] for p in site_server.site.papers))
+    opened = open_page(f"map/?tag={tag}")
+    page = opened.page
+    _map_ready(page)
+    count = len(site_server.site.papers)
+    budget = 60
+    page.evaluate(
+        f"() => Object.assign(document.getElementById('pa-map').atlasMap.detail, {{budget: {budget}, rest: 1500}})"
+    )
+    highlighted = sorted(page.evaluate("() => document.getElementById('pa-map').atlasMap.selectedPoints()"))
+    assert 0 < len(highlighted) <= budget // 2
+    assert page.evaluate("() => document.getElementById('pa-map').atlasMap.drawnPoints()") is None
+
+    _drag_and_hold(page, 120, 40)
+    drawn = page.evaluate("() => document.getElementById('pa-map').atlasMap.drawnPoints()")
+    assert drawn is not None and 0 < len(drawn) <= budget < count
+    assert set(highlighted) <= set(drawn)
+    assert (
+        sorted(page.evaluate("() => document.getElementById('pa-map').atlasMap.selectedPoints()"))
+        == highlighted
+    )
+    screenshot(page, "map-moving")
+    page.mouse.up()
+    page.wait_for_function(
+        "() => document.getElementById('pa-map').atlasMap.drawnPoints() === null", timeout=5_000
+    )
+    assert (
+        sorted(page.evaluate("() => document.getElementById('pa-map').atlasMap.selectedPoints()"))
+        == highlighted
+    )
+
+    # Zoomed in on a corner of the map, few points are near the view: every one in view is drawn.
+    page.evaluate("() => Object.assign(document.getElementById('pa-map').atlasMap.detail, {budget: 200})")
+    page.locator("#pa-map canvas").focus()
+    for _ in range(4):
+        page.keyboard.press("+")
+        page.wait_for_timeout(250)
+    _drag_and_hold(page, 30, 20)
+    seen = page.evaluate(
+        """() => { const root = document.getElementById("pa-map"), m = root.atlasMap
+          const c = root.querySelector("canvas"), inView = []
+          for (let i = 0; i < m.count; i++) {
+            const [x, y] = m.screenPosition(i)
+            if (x >= 0 && y >= 0 && x <= c.clientWidth && y <= c.clientHeight) inView.push(i) }
+          return { inView, drawn: m.drawnPoints() } }"""
+    )
+    page.mouse.up()
+    assert seen["drawn"] is not None and len(seen["drawn"]) <= 200
+    assert seen["inView"] and set(seen["inView"]) <= set(seen["drawn"])
+    assert_clean(opened)
+
+
 def test_paper_page_links_to_the_map_centred_on_it(site_server: SiteServer, open_page: Any) -> None:
     paper = showcase_paper(site_server.site)
     opened = open_page(paper["url"])

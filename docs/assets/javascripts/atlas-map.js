@@ -261,8 +261,16 @@
         labels.append(a)
         return { x: l.x * 2 - 1, y: 1 - l.y * 2, el: a, size: null }
       })
-      /* For the browser tests (tests/test_browser.py): where a point is drawn, in canvas pixels */
-      root.atlasMap = { count: n, screenPosition: i => toScreen(xs[i], ys[i]) }
+      detail.order = shuffled(n)
+      /* For the browser tests (tests/test_browser.py) and benchmarks/map_smoothness.py: where a
+         point is drawn, in canvas pixels; the points drawn now (null: all); the level of detail */
+      root.atlasMap = {
+        count: n,
+        screenPosition: i => toScreen(xs[i], ys[i]),
+        drawnPoints: () => (scatterplot.get("isPointsFiltered") ? scatterplot.get("filteredPoints") : null),
+        selectedPoints: () => scatterplot.get("selectedPoints"),
+        detail,
+      }
       placeLabels()
       await applyQuery()
       root.dataset.state = "ready"
@@ -272,6 +280,105 @@
         canvas.focus({ preventScroll: true })
       if (searchBox && searchBox.value.trim())
         searchFor(searchBox.value.trim())
+    }
+
+    /* ------------------------------------------------------------------------------- level of detail */
+
+    /* Redrawing every point in every frame is too slow at 100k points without a fast GPU (WebGL on
+       the CPU: a frame takes about 100 ms). So while the view moves (a drag, the wheel, a pinch, a
+       transition), only a sample is drawn: the points in and around the view, in a fixed random
+       order, up to `budget`, plus a coarse sample of the whole map (so zooming out never shows an
+       empty page), the hovered point and the highlighted ones. When the view rests, every point
+       comes back. Below `budget` points, nothing changes. */
+    const detail = { budget: 20000, rest: 160, order: null, sample: null, timer: 0 }
+
+    /* 0..n-1 in a fixed pseudo-random order (a seeded Fisher-Yates shuffle: the same on every load) */
+    function shuffled(count) {
+      const order = new Uint32Array(count)
+      for (let i = 0; i < count; i++)
+        order[i] = i
+      let seed = 0x9e3779b9
+      for (let i = count - 1; i > 0; i--) {
+        seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0
+        const j = seed % (i + 1)
+        const t = order[i]; order[i] = order[j]; order[j] = t
+      }
+      return order
+    }
+
+    /* The data coordinates in view, [x0, y0, x1, y1], widened by `margin` of its size on each side */
+    function viewBounds(margin) {
+      const v = scatterplot.get("cameraView")
+      const aspect = canvas.clientWidth / Math.max(canvas.clientHeight, 1)
+      const x0 = (-aspect - v[12]) / v[0], x1 = (aspect - v[12]) / v[0]
+      const y0 = (-1 - v[13]) / v[5], y1 = (1 - v[13]) / v[5]
+      const mx = (x1 - x0) * margin, my = (y1 - y0) * margin
+      return [x0 - mx, y0 - my, x1 + mx, y1 + my]
+    }
+
+    function pickSample() {
+      const budget = detail.budget
+      const box = viewBounds(0.5)
+      const taken = new Uint8Array(n)
+      const picked = []
+      function take(i) {
+        if (!taken[i]) {
+          taken[i] = 1
+          picked.push(i)
+        }
+      }
+      if (hovered >= 0)
+        take(hovered)
+      if (highlighted)
+        for (let k = 0; k < highlighted.length && k < budget / 2; k++)
+          take(highlighted[k])
+      const order = detail.order
+      const coarse = Math.min(n, Math.ceil(budget / 8))
+      for (let k = 0; k < coarse; k++)
+        take(order[k])
+      let full = true /* every point of the box is in the sample */
+      for (let k = coarse; k < n; k++) {
+        const i = order[k]
+        if (xs[i] >= box[0] && xs[i] <= box[2] && ys[i] >= box[1] && ys[i] <= box[3]) {
+          if (picked.length >= budget) {
+            full = false
+            break
+          }
+          take(i)
+        }
+      }
+      picked.sort((a, b) => a - b)
+      detail.sample = { box, full, width: box[2] - box[0], trimmed: Boolean(highlighted && highlighted.length > budget / 2) }
+      scatterplot.filter(picked, { preventEvent: true })
+      /* A thinned sample is drawn with bigger points, so the map keeps its look while it moves */
+      scatterplot.set({ pointSize: full ? pointSize : pointSize + 1 })
+    }
+
+    /* Is the sample still good for this view: the view inside its box and, if the box held more
+       points than the budget, not zoomed in more than twice since (the sample would look thin)? */
+    function sampleFits() {
+      const sample = detail.sample
+      const [x0, y0, x1, y1] = viewBounds(0)
+      const box = sample.box
+      if (x0 < box[0] || y0 < box[1] || x1 > box[2] || y1 > box[3])
+        return false
+      return sample.full || (x1 - x0) * 4 > sample.width
+    }
+
+    function viewMoved() {
+      if (!detail.order || n <= detail.budget)
+        return
+      if (!detail.sample || !sampleFits())
+        pickSample()
+      clearTimeout(detail.timer)
+      detail.timer = setTimeout(() => {
+        const trimmed = detail.sample && detail.sample.trimmed
+        detail.sample = null
+        scatterplot.unfilter({ preventEvent: true })
+        scatterplot.set({ pointSize })
+        if (trimmed && highlighted) /* filter() keeps only the sampled part of the selection */
+          scatterplot.select(Array.from(highlighted), { preventEvent: true })
+      }, detail.rest)
     }
 
     /* Screen position of a point given in normalized device coordinates (regl-scatterplot's own
@@ -350,7 +457,10 @@
         hideTip()
       }
     })
-    scatterplot.subscribe("view", placeLabels)
+    scatterplot.subscribe("view", () => {
+      viewMoved()
+      placeLabels()
+    })
 
     /* A click (not a drag) on a point opens its paper */
     let down = null
