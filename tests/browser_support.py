@@ -209,13 +209,16 @@ class OpenedPage:
 
 @pytest.fixture
 def open_page(browser: Any, site_server: SiteServer) -> Iterator[Callable[..., OpenedPage]]:
-    """``open_page(path, viewport=DESKTOP, color_scheme="light")``: a fresh, watched context + page."""
+    """``open_page(path, viewport=DESKTOP, color_scheme="light", touch=False)``: a fresh, watched
+    context + page (``touch``: a touch screen, as a phone's)."""
     contexts: list[Any] = []
 
-    def _open(path: str, viewport: dict[str, int] | None = None, color_scheme: str = "light") -> OpenedPage:
+    def _open(
+        path: str, viewport: dict[str, int] | None = None, color_scheme: str = "light", touch: bool = False
+    ) -> OpenedPage:
         log = PageLog()
         context = browser.new_context(
-            viewport=viewport or DESKTOP, color_scheme=color_scheme, service_workers="block"
+            viewport=viewport or DESKTOP, color_scheme=color_scheme, service_workers="block", has_touch=touch
         )
         contexts.append(context)
 

@@ -383,12 +383,17 @@
 
     /* Screen position of a point given in normalized device coordinates (regl-scatterplot's own
        transform: projection (aspect ratio) * camera view) */
-    function toScreen(x, y) {
+    function projection() {
       const v = scatterplot.get("cameraView")
       const w = canvas.clientWidth, h = canvas.clientHeight
-      const cx = (v[0] * x + v[4] * y + v[12]) / (w / h)
-      const cy = v[1] * x + v[5] * y + v[13]
-      return [(w * (cx + 1)) / 2, h * (0.5 - cy / 2)]
+      return (x, y) => {
+        const cx = (v[0] * x + v[4] * y + v[12]) / (w / h)
+        const cy = v[1] * x + v[5] * y + v[13]
+        return [(w * (cx + 1)) / 2, h * (0.5 - cy / 2)]
+      }
+    }
+    function toScreen(x, y) {
+      return projection()(x, y)
     }
 
     let labelsQueued = false
@@ -462,18 +467,128 @@
       placeLabels()
     })
 
-    /* A click (not a drag) on a point opens its paper */
+    async function open(i) {
+      const row = await paper(i)
+      if (row)
+        window.location.assign(paperUrl(row[0]))
+    }
+
+    /* A click (not a drag) on a point opens its paper. regl-scatterplot would select the point
+       instead (and drop a tag's or a search's highlight): its click handler never sees the click. */
+    stage.addEventListener("click", ev => {
+      if (ev.target === canvas)
+        ev.stopPropagation()
+    }, true)
     let down = null
-    canvas.addEventListener("pointerdown", ev => { down = [ev.clientX, ev.clientY] })
-    canvas.addEventListener("pointerup", async ev => {
+    canvas.addEventListener("pointerdown", ev => {
+      if (ev.pointerType !== "touch")
+        down = [ev.clientX, ev.clientY]
+    })
+    canvas.addEventListener("pointerup", ev => {
       const wasClick = down && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) < 5
       down = null
-      if (wasClick && hovered >= 0 && tipFor === hovered) {
-        const row = await paper(hovered)
-        if (row)
-          window.location.assign(paperUrl(row[0]))
+      if (wasClick && hovered >= 0 && tipFor === hovered)
+        open(hovered)
+    })
+
+    /* ------------------------------------------------------------------------------- touch */
+
+    /* regl-scatterplot (through dom-2d-camera) knows the mouse and the wheel, not fingers. Here:
+       one finger drags the map; two pinch it (zooming about their midpoint) and drag it; a tap on
+       a point shows its title, a second tap on it opens the paper, a tap on no point hides the
+       title. The stage has touch-action: none, so the page does not scroll or zoom under them. */
+    const touches = new Map() /* pointerId -> [x, y] in canvas pixels */
+    let gesture = null /* the camera and the fingers' centre and spread when the gesture began */
+    let tap = null
+    let gestureQueued = false
+
+    function canvasPoint(ev) {
+      const r = canvas.getBoundingClientRect()
+      return [ev.clientX - r.left, ev.clientY - r.top]
+    }
+    function fingers() {
+      const all = [...touches.values()]
+      const x = all.reduce((sum, p) => sum + p[0], 0) / all.length
+      const y = all.reduce((sum, p) => sum + p[1], 0) / all.length
+      const spread = all.length > 1 ? Math.hypot(all[0][0] - all[1][0], all[0][1] - all[1][1]) : 0
+      return [x, y, spread]
+    }
+    function beginGesture() {
+      const v = view()
+      gesture = touches.size ? { target: v.target, distance: v.distance, fingers: fingers() } : null
+    }
+    /* The data point under the fingers' centre when the gesture began stays under their centre */
+    function followFingers() {
+      gestureQueued = false
+      if (!gesture || !touches.size)
+        return
+      const [x0, y0, s0] = gesture.fingers
+      const [x1, y1, s1] = fingers()
+      const w = canvas.clientWidth, h = canvas.clientHeight
+      const distance = s0 > 0 && s1 > 0 ? clampDistance((gesture.distance * s0) / s1) : gesture.distance
+      const before = (2 * gesture.distance) / h, after = (2 * distance) / h /* data units a pixel */
+      const px = gesture.target[0] + (x0 - w / 2) * before
+      const py = gesture.target[1] - (y0 - h / 2) * before
+      scatterplot.zoomToLocation([px - (x1 - w / 2) * after, py + (y1 - h / 2) * after], distance, { transition: false })
+    }
+    /* The point drawn nearest to (x, y) in canvas pixels, within `radius`, or -1 */
+    function pointAt(x, y, radius) {
+      const project = projection()
+      let best = -1, bestD = radius * radius
+      for (const j of scatterplot.get("pointsInView")) {
+        const [sx, sy] = project(xs[j], ys[j])
+        const d = (sx - x) ** 2 + (sy - y) ** 2
+        if (d < bestD) {
+          bestD = d
+          best = j
+        }
+      }
+      return best
+    }
+    function tapped(x, y) {
+      const i = pointAt(x, y, 20)
+      if (i >= 0 && i === hovered && tipFor === i && !tip.hidden) {
+        open(i)
+      } else if (i >= 0) {
+        focusPoint(i, false)
+      } else {
+        hovered = -1
+        hideTip()
+        scatterplot.hover(-1, { preventEvent: true })
+      }
+    }
+
+    canvas.addEventListener("pointerdown", ev => {
+      if (ev.pointerType !== "touch" || !xs)
+        return
+      ev.preventDefault() /* no mouse events made up from the touch */
+      canvas.setPointerCapture(ev.pointerId)
+      touches.set(ev.pointerId, canvasPoint(ev))
+      tap = touches.size === 1 ? { id: ev.pointerId, at: canvasPoint(ev), time: ev.timeStamp } : null
+      beginGesture()
+    })
+    canvas.addEventListener("pointermove", ev => {
+      if (!touches.has(ev.pointerId))
+        return
+      const at = canvasPoint(ev)
+      touches.set(ev.pointerId, at)
+      if (tap && Math.hypot(at[0] - tap.at[0], at[1] - tap.at[1]) > 8)
+        tap = null
+      if (!tap && !gestureQueued) {
+        gestureQueued = true
+        requestAnimationFrame(followFingers)
       }
     })
+    function fingerUp(ev) {
+      if (!touches.delete(ev.pointerId))
+        return
+      if (ev.type === "pointerup" && tap && tap.id === ev.pointerId && ev.timeStamp - tap.time < 600)
+        tapped(tap.at[0], tap.at[1])
+      tap = null
+      beginGesture()
+    }
+    canvas.addEventListener("pointerup", fingerUp)
+    canvas.addEventListener("pointercancel", fingerUp)
 
     /* ------------------------------------------------------------------------------- keyboard */
 
@@ -483,9 +598,12 @@
     function moveCamera(target, distance) {
       scatterplot.zoomToLocation(target, distance, { transition: true, transitionDuration: 160 })
     }
+    function clampDistance(distance) {
+      return Math.min(Math.max(distance, 0.002), 3)
+    }
     function zoom(factor) {
       const v = view()
-      moveCamera(v.target, Math.min(Math.max(v.distance * factor, 0.002), 3))
+      moveCamera(v.target, clampDistance(v.distance * factor))
     }
     function focusPoint(i, centre) {
       hovered = i
@@ -528,7 +646,7 @@
       return best
     }
     const DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }
-    canvas.addEventListener("keydown", async ev => {
+    canvas.addEventListener("keydown", ev => {
       if (!xs)
         return
       const direction = DIRECTIONS[ev.key]
@@ -546,9 +664,7 @@
       } else if (ev.key === "0") {
         scatterplot.zoomToOrigin({ transition: true, transitionDuration: 160 })
       } else if (ev.key === "Enter" && hovered >= 0) {
-        const row = await paper(hovered)
-        if (row)
-          window.location.assign(paperUrl(row[0]))
+        open(hovered)
       } else if (ev.key === "Escape") {
         hovered = -1
         hideTip()
