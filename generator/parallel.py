@@ -11,10 +11,15 @@ itself: the output never depends on it. A failure of the child is logged with it
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
+import pickle
+import queue
 import sys
+import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
@@ -24,7 +29,8 @@ from generator.report import problem_logger
 
 T = TypeVar("T")
 
-MIN_SIZE = 2_000  # papers: below this a second process costs more than it saves
+# papers: below this a second process costs more than it saves (PAPER_ATLAS_PARALLEL_MIN: tests)
+MIN_SIZE = int(os.environ.get("PAPER_ATLAS_PARALLEL_MIN", "2000"))
 ENABLED = os.environ.get("PAPER_ATLAS_PARALLEL", "1") != "0"  # PAPER_ATLAS_PARALLEL=0: one process
 TOKENIZERS_PARALLELISM = "TOKENIZERS_PARALLELISM"
 
@@ -48,6 +54,12 @@ def _start(target: Callable[..., None], *args: Any) -> tuple[Connection, Any] | 
         return None
     send.close()
     return receive, process
+
+
+def shared_counter() -> Any:
+    """An integer that this process sets and a child forked afterwards reads (shared memory, no
+    lock: one writer)."""
+    return multiprocessing.get_context("fork").RawValue("q", 0)
 
 
 def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
@@ -129,28 +141,60 @@ def call_in_fresh_process(
     run some: GNU OpenMP does not survive a fork, and a forked child can hang in its first
     parallel region. ``function`` must be importable by name, ``args`` picklable. Without a
     second process, or if the child fails, the returned function runs the call here instead.
+
+    The arguments go through a temporary file, not the pipe that starts the child: written to the
+    pipe, megabytes of them would keep this process waiting while the new interpreter starts and
+    imports its modules (a second at 10k papers).
     """
     started = None
     if available(size):
+        spilled: str | None = None
         try:
+            with tempfile.NamedTemporaryFile("wb", prefix="paper-atlas-", suffix=".args", delete=False) as f:
+                spilled = f.name
+                atexit.register(_remove, spilled)  # if nobody waits for the child
+                pickle.dump(args, f, protocol=pickle.HIGHEST_PROTOCOL)
             context = multiprocessing.get_context("spawn")
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_call_function, args=(function, args, nice, send), daemon=True)
+            call = (function, spilled, nice, send)
+            process = context.Process(target=_call_function, args=call, daemon=True)
             process.start()
             send.close()
             started = (receive, process)
-        except (OSError, ValueError):
+        except (OSError, ValueError, pickle.PicklingError):
+            _remove(spilled)
             started = None
     if started is None:
         return lambda: function(*args)
-    return _waiter(lambda: function(*args), *started, shown=function)
+    wait = _waiter(lambda: function(*args), *started, shown=function)
+
+    def waited() -> T:
+        try:
+            return wait()
+        finally:
+            _remove(spilled)  # the child removes it once read; not if it failed before
+
+    return waited
 
 
-def _call_function(function: Callable[..., Any], args: tuple[Any, ...], nice: int, send: Connection) -> None:
+def _remove(path: str | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _call_function(function: Callable[..., Any], spilled: str, nice: int, send: Connection) -> None:
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
-    _call(lambda: function(*args), send)
+
+    def work() -> Any:
+        with open(spilled, "rb") as handle:
+            args = pickle.load(handle)
+        _remove(spilled)
+        return function(*args)
+
+    _call(work, send)
 
 
 def _gated_call(work: Callable[[], Any], gate: Connection, send: Connection) -> None:
@@ -175,16 +219,18 @@ class Stream(Generic[T]):
     """Items of ``produce()`` made in a forked process ahead of their use, in batches.
 
     ``next_batch()`` returns the next batch, or None once the items are exhausted or the child
-    failed (the caller then makes the rest itself). The pipe's buffer bounds how far ahead the
-    child runs, so memory stays small.
+    failed (the caller then makes the rest itself). The child runs at most ``depth`` batches ahead
+    (and what the pipe holds), so memory stays small.
     """
 
-    def __init__(self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32) -> None:
+    def __init__(
+        self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32, depth: int = 8
+    ) -> None:
         self._produce = produce
         self._receive: Connection | None = None
         self._process: Any = None
         if available(size):
-            started = _start(_stream, produce, batch)
+            started = _start(_stream, produce, batch, depth)
             if started is not None:
                 self._receive, self._process = started
 
@@ -218,23 +264,49 @@ class Stream(Generic[T]):
             self._process = None
 
 
-def _stream(produce: Callable[[], Iterable[Any]], batch: int, send: Connection) -> None:
+def _stream(produce: Callable[[], Iterable[Any]], batch: int, depth: int, send: Connection) -> None:
+    """Make the items in batches; a thread sends them, through a queue of ``depth`` batches, so this
+    process keeps making items while the parent has yet to read: up to ``depth`` batches ahead,
+    where sending from this thread would wait at every batch (a batch outgrows the pipe)."""
+    outbox: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    gone = threading.Event()  # the parent stopped listening
+
+    def sender() -> None:
+        try:
+            while True:
+                message = outbox.get()
+                send.send(message)
+                if not isinstance(message, list):  # the end, or a failure
+                    return
+        except (BrokenPipeError, OSError):
+            gone.set()
+
+    def post(message: Any) -> None:
+        while not gone.is_set():
+            with contextlib.suppress(queue.Full):
+                outbox.put(message, timeout=0.2)
+                return
+        raise BrokenPipeError("the parent stopped listening")
+
+    thread = threading.Thread(target=sender, daemon=True)
+    thread.start()
     try:
         items: list[Any] = []
         for item in produce():
             items.append(item)
             if len(items) >= batch:
-                send.send(items)
+                post(items)
                 items = []
         if items:
-            send.send(items)
-        send.send(None)
+            post(items)
+        post(None)
     except (BrokenPipeError, OSError):  # the parent stopped listening
         pass
     except BaseException:  # the parent logs it and makes the remaining items itself
-        with contextlib.suppress(OSError):
-            send.send(traceback.format_exc())
+        with contextlib.suppress(BrokenPipeError, OSError):
+            post(traceback.format_exc())
     finally:
+        thread.join()
         send.close()
 
 
