@@ -16,10 +16,8 @@ import contextlib
 import multiprocessing
 import os
 import pickle
-import queue
 import sys
 import tempfile
-import threading
 import traceback
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
@@ -29,8 +27,7 @@ from generator.report import problem_logger
 
 T = TypeVar("T")
 
-# papers: below this a second process costs more than it saves (PAPER_ATLAS_PARALLEL_MIN: tests)
-MIN_SIZE = int(os.environ.get("PAPER_ATLAS_PARALLEL_MIN", "2000"))
+MIN_SIZE = 2_000  # papers: below this a second process costs more than it saves
 ENABLED = os.environ.get("PAPER_ATLAS_PARALLEL", "1") != "0"  # PAPER_ATLAS_PARALLEL=0: one process
 TOKENIZERS_PARALLELISM = "TOKENIZERS_PARALLELISM"
 
@@ -54,12 +51,6 @@ def _start(target: Callable[..., None], *args: Any) -> tuple[Connection, Any] | 
         return None
     send.close()
     return receive, process
-
-
-def shared_counter() -> Any:
-    """An integer that this process sets and a child forked afterwards reads (shared memory, no
-    lock: one writer)."""
-    return multiprocessing.get_context("fork").RawValue("q", 0)
 
 
 def call_in_background(work: Callable[[], T], size: int) -> Callable[[], T]:
@@ -219,18 +210,16 @@ class Stream(Generic[T]):
     """Items of ``produce()`` made in a forked process ahead of their use, in batches.
 
     ``next_batch()`` returns the next batch, or None once the items are exhausted or the child
-    failed (the caller then makes the rest itself). The child runs at most ``depth`` batches ahead
-    (and what the pipe holds), so memory stays small.
+    failed (the caller then makes the rest itself). The pipe's buffer bounds how far ahead the
+    child runs, so memory stays small.
     """
 
-    def __init__(
-        self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32, depth: int = 8
-    ) -> None:
+    def __init__(self, produce: Callable[[], Iterable[T]], size: int, batch: int = 32) -> None:
         self._produce = produce
         self._receive: Connection | None = None
         self._process: Any = None
         if available(size):
-            started = _start(_stream, produce, batch, depth)
+            started = _start(_stream, produce, batch)
             if started is not None:
                 self._receive, self._process = started
 
@@ -264,49 +253,23 @@ class Stream(Generic[T]):
             self._process = None
 
 
-def _stream(produce: Callable[[], Iterable[Any]], batch: int, depth: int, send: Connection) -> None:
-    """Make the items in batches; a thread sends them, through a queue of ``depth`` batches, so this
-    process keeps making items while the parent has yet to read: up to ``depth`` batches ahead,
-    where sending from this thread would wait at every batch (a batch outgrows the pipe)."""
-    outbox: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    gone = threading.Event()  # the parent stopped listening
-
-    def sender() -> None:
-        try:
-            while True:
-                message = outbox.get()
-                send.send(message)
-                if not isinstance(message, list):  # the end, or a failure
-                    return
-        except (BrokenPipeError, OSError):
-            gone.set()
-
-    def post(message: Any) -> None:
-        while not gone.is_set():
-            with contextlib.suppress(queue.Full):
-                outbox.put(message, timeout=0.2)
-                return
-        raise BrokenPipeError("the parent stopped listening")
-
-    thread = threading.Thread(target=sender, daemon=True)
-    thread.start()
+def _stream(produce: Callable[[], Iterable[Any]], batch: int, send: Connection) -> None:
     try:
         items: list[Any] = []
         for item in produce():
             items.append(item)
             if len(items) >= batch:
-                post(items)
+                send.send(items)
                 items = []
         if items:
-            post(items)
-        post(None)
+            send.send(items)
+        send.send(None)
     except (BrokenPipeError, OSError):  # the parent stopped listening
         pass
     except BaseException:  # the parent logs it and makes the remaining items itself
-        with contextlib.suppress(BrokenPipeError, OSError):
-            post(traceback.format_exc())
+        with contextlib.suppress(OSError):
+            send.send(traceback.format_exc())
     finally:
-        thread.join()
         send.close()
 
 

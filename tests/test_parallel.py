@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,3 +138,25 @@ def test_the_tokenizer_is_told_before_the_fork(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv(parallel.TOKENIZERS_PARALLELISM, "true")
     assert parallel.call_in_background(lambda: 41 + 1, 10)() == 42
     assert os.environ[parallel.TOKENIZERS_PARALLELISM] == "true"
+
+
+def test_fresh_process_gets_its_arguments_through_a_file_it_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The arguments (megabytes at scale) go through a temporary file, not the pipe that starts
+    the child, and no file is left behind once the answer is in."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made: list[str] = []
+    real = tempfile.NamedTemporaryFile
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        handle = real(*args, **kwargs)
+        made.append(handle.name)
+        return handle
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", recorded)
+    numbers = list(range(200_000))  # more than a pipe holds
+    wait = parallel.call_in_fresh_process(sum, (numbers,), 10**6)
+    assert wait() == sum(numbers)
+    assert len(made) == 1 and Path(made[0]).parent == tmp_path
+    assert not list(tmp_path.iterdir())

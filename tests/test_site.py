@@ -160,15 +160,10 @@ def parse(path: Path) -> _Page:
 
 
 def build_fixture_site(
-    work: Path,
-    directory_urls: bool = True,
-    site_url: str | None = None,
-    env: dict[str, str] | None = None,
-    log: list[str] | None = None,
+    work: Path, directory_urls: bool = True, site_url: str | None = None, env: dict[str, str] | None = None
 ) -> Path:
     """``mkdocs build --strict`` of the site fixture with the project's docs, config and templates,
-    into ``work/site`` (``SITE_URL`` if given; ``env`` added to the environment; what MkDocs printed
-    appended to ``log`` if given)."""
+    into ``work/site`` (``SITE_URL`` if given; ``env`` added to the environment)."""
     shutil.copytree(ROOT / "docs", work / "docs")
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("corpus: corpus", f"corpus: {SITE_FIXTURE / 'corpus'}")
@@ -192,8 +187,6 @@ def build_fixture_site(
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
-    if log is not None:
-        log.append(result.stderr)
     return work / "site"
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +36,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
-from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Stream, fork_now_start_later, shared_counter
-from generator.plugins.convert import ENABLED as CONVERT_AHEAD
-from generator.plugins.convert import EVERY_PAGE as CONVERT_EVERY_PAGE
-from generator.plugins.convert import Converted, Converter, install
+from generator.parallel import Stream, fork_now_start_later
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
@@ -58,7 +54,6 @@ from generator.site.theme import ThemeMemo, with_material_prefix
 from generator.site.views import SiteViews
 
 log = logging.getLogger("mkdocs.plugins.paper_atlas")
-CONVERT_LEAD = 64  # pages: the helper converts a page to HTML only when this far ahead of MkDocs
 
 # Corpus problems are the corpus's, not the site's: ``mkdocs build --strict`` counts WARNING records
 # that reach the ``mkdocs`` logger (a CountHandler on it), and these never reach it
@@ -88,15 +83,12 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.atlas: Atlas | None = None
         self.renderer: Renderer | None = None
         self.sources: frozenset[str] = frozenset()
-        self.source_order: tuple[str, ...] = ()  # the order MkDocs reads them in
-        self.pages_read: Any = None  # generated pages MkDocs has read: shared with the helper
         self.meta: dict[str, dict[str, Any]] = {}
         self.raw: dict[str, tuple[str, ...]] = {}
-        self.ahead: dict[str, tuple[Document, Converted | None]] = {}
-        self.stream: Stream[tuple[Document, Converted | None]] | None = None
+        self.ahead: dict[str, Document] = {}
+        self.stream: Stream[Document] | None = None
         self.render_seconds = 0.0
         self.rendered_here = 0
-        self.converted_ahead = 0
         self.map_job: MapJob | None = None
         self.start_exports: Callable[[], None] | None = None
         self.exports: Callable[[], ExportStats] | None = None
@@ -122,7 +114,6 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.raw = {}
         self.render_seconds = 0.0
         self.rendered_here = 0
-        self.converted_ahead = 0
         sources = self.renderer.sources()
         for src in sources:
             if files.get_file_from_path(src) is not None:
@@ -130,13 +121,18 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             # The content comes from on_page_read_source, when MkDocs reads the page.
             files.append(File.generated(config, src, content=""))
         self.sources = frozenset(sources)
-        self.source_order = tuple(sources)
         self._close_stream()
         # The map's layout runs in another process while MkDocs converts the pages (on_post_build).
         self.map_job = MapJob(self.renderer.map)
+        # The pages are rendered on another core, in the order MkDocs reads them, while it
+        # converts the ones before (generator.parallel; without it, each is rendered when read).
         renderer = self.renderer
+        self.stream = Stream(lambda: map(renderer.document, sources), len(sources))
+        files.append(self._records_file(config, atlas, renderer.routes))
         for file in self._exports(config, renderer):
             files.append(file)
+        for data_file in self._list_data_files(config, renderer):
+            files.append(data_file)
         files.append(
             File.generated(
                 config,
@@ -154,53 +150,23 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         )
         return files
 
-    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
-        """Every plugin has added its files: the pages are rendered on another core, in the order
-        MkDocs reads them, while it converts the ones before (generator.parallel; without it, each
-        is rendered when read). Whenever that core is ahead by more than CONVERT_LEAD pages, it
-        also converts the page to HTML as MkDocs would (generator.plugins.convert), so the two
-        cores share the conversion: the one with time to spare does it."""
-        self._close_stream()
-        if self.renderer is not None:
-            renderer, sources = self.renderer, self.source_order
-            converter = Converter(config, files) if CONVERT_AHEAD else None
-            read = self.pages_read = shared_counter()
-
-            def ahead() -> Iterator[tuple[Document, Converted | None]]:
-                for k, src in enumerate(sources):
-                    doc = renderer.document(src)
-                    lead = k - read.value
-                    convert = converter is not None and (lead > CONVERT_LEAD or CONVERT_EVERY_PAGE)
-                    yield doc, converter.convert(src, doc.markdown) if convert and converter else None
-
-            self.stream = Stream(ahead, len(sources))
-        return nav
-
     def on_page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        """The Markdown of a generated page: from the stream rendered ahead (with its HTML), else
-        rendered now."""
+        """The Markdown of a generated page: from the stream rendered ahead, else rendered now."""
         src = page.file.src_uri
         if self.renderer is None or src not in self.sources:
             return None
         started = time.perf_counter()
-        if self.pages_read is not None:
-            self.pages_read.value += 1
-        item = self.ahead.pop(src, None)
-        while item is None and self.stream is not None:
+        doc = self.ahead.pop(src, None)
+        while doc is None and self.stream is not None:
             batch = self.stream.next_batch()
             if batch is None:  # all sent, or the other process failed: render the rest here
                 self._close_stream()
                 break
-            self.ahead.update((d.src, (d, converted)) for d, converted in batch)
-            item = self.ahead.pop(src, None)
-        if item is None:
+            self.ahead.update((d.src, d) for d in batch)
+            doc = self.ahead.pop(src, None)
+        if doc is None:
             doc = self.renderer.document(src)
             self.rendered_here += 1
-        else:
-            doc, converted = item
-            if converted is not None:
-                install(page, converted)
-                self.converted_ahead += 1
         if doc.meta:
             self.meta[src] = doc.meta
         if doc.raw:
@@ -236,11 +202,10 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         if self.renderer is not None:
             log.info(
                 "paper-atlas: pages rendered in %.2fs of this process's time (%d of %d here, the rest "
-                "ahead in another process, which also converted %d of them to HTML)",
+                "ahead in another process)",
                 self.render_seconds,
                 self.rendered_here,
                 len(self.sources),
-                self.converted_ahead,
             )
         self.renderer = None
         self._close_stream()
@@ -295,16 +260,26 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.stream = None
         self.ahead = {}
 
+    def _records_file(self, config: MkDocsConfig, atlas: Atlas, site: Routes) -> File:
+        """``papers.json``, streamed straight into the site folder (a few hundred MB at 100k papers:
+        never held as one string). MkDocs lets a plugin write there: a generated file whose source
+        is its own destination is not copied."""
+        destination = Path(config.site_dir) / routes.RECORDS
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(f".{routes.RECORDS}.partial")
+        with open(partial, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(record_lines(atlas, site))
+        os.replace(partial, destination)
+        return File.generated(config, routes.RECORDS, abs_src_path=str(destination))
+
     def _exports(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
-        """Fork the process that writes the files for other tools into the site folder now, while
-        this process is small, and let it start in ``on_env``, once the pages rendered ahead no
-        longer need the core (``on_post_build`` waits for it): ``papers.json``, each list's
-        ``cards.json`` (generator/site/listings.py) and the exports of generator.site.exports.
-        The first two, and ``papers.bib``, are registered with MkDocs as their own sources (MkDocs
-        lets a plugin write into the site folder: a generated file whose source is its own
-        destination is not copied); each exists, empty, until the child writes it."""
+        """Fork the process that writes the files for other tools (generator.site.exports) into the
+        site folder now, while this process is small, and let it start in ``on_env``, once the pages
+        rendered ahead no longer need the core (``on_post_build`` waits for it); register those at
+        the root. ``papers.bib`` is registered as its own source, so MkDocs copies nothing: it exists
+        (empty) until the export replaces it."""
         site_dir = Path(config.site_dir)
-        atlas, site, listings = renderer.atlas, renderer.routes, renderer.listings
+        atlas, site = renderer.atlas, renderer.routes
         name, description, feed_size = config.site_name, config.site_description or "", self.config.feed_size
         made = Exporter(renderer.page_meta, name, description, feed_size)
         robots, llms = made.robots(), made.llms()
@@ -315,25 +290,30 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             # The child has the exporter above, with the views this process has built so far. This
             # process lets go of it (its caches would stay through MkDocs' heaviest phase) and makes
             # a fresh one only if the child failed.
-            _write_records(site_dir / routes.RECORDS, atlas, site)
-            for path, text in listings.data_files():
-                _write_text(site_dir / path, text)
             fresh = exporter or Exporter(PageMeta(SiteViews(atlas, site)), name, description, feed_size)
             return write_exports(fresh, site_dir)
 
-        data_paths = [lst.data_path for lst in listings.lists().values()]
         self.start_exports, self.exports = fork_now_start_later(write, len(atlas.papers))
         exporter = None
-        written_later = [routes.RECORDS, routes.ATLAS_BIB, *data_paths]
-        for path in written_later:
-            placeholder = site_dir / path
-            placeholder.parent.mkdir(parents=True, exist_ok=True)
-            placeholder.touch()
+        bib = site_dir / routes.ATLAS_BIB
+        bib.parent.mkdir(parents=True, exist_ok=True)
+        bib.touch()
         return [
-            *(File.generated(config, path, abs_src_path=str(site_dir / path)) for path in written_later),
+            File.generated(config, routes.ATLAS_BIB, abs_src_path=str(site_dir / routes.ATLAS_BIB)),
             File.generated(config, routes.ROBOTS, content=robots),
             File.generated(config, routes.LLMS, content=llms),
         ]
+
+    def _list_data_files(self, config: MkDocsConfig, renderer: Renderer) -> list[File]:
+        """Each list's ``cards.json`` (generator/site/listings.py), written straight into the site folder
+        as ``papers.json`` is, one at a time."""
+        out = []
+        for path, text in renderer.listings.data_files():
+            destination = Path(config.site_dir) / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8", newline="\n")
+            out.append(File.generated(config, path, abs_src_path=str(destination)))
+        return out
 
     def _log_diagnostics(self, atlas: Atlas) -> None:
         strict = self.config.corpus_problems in ("strict", "warning")
@@ -353,16 +333,3 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         for path in (self.config.corpus, self.config.taxonomy, self.config.templates):
             server.watch(str(path))
         return server
-
-
-def _write_records(destination: Path, atlas: Atlas, site: Routes) -> None:
-    """``papers.json``, streamed (a few hundred MB at 100k papers: never held as one string)."""
-    partial = destination.with_name(f".{destination.name}.partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(record_lines(atlas, site))
-    os.replace(partial, destination)
-
-
-def _write_text(destination: Path, text: str) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(text, encoding="utf-8", newline="\n")
