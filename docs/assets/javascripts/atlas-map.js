@@ -348,7 +348,7 @@
         }
       }
       picked.sort((a, b) => a - b)
-      detail.sample = { box, full, width: box[2] - box[0], trimmed: Boolean(highlighted && highlighted.length > budget / 2) }
+      detail.sample = { box, full, trimmed: Boolean(highlighted && highlighted.length > budget / 2) }
       scatterplot.filter(picked, { preventEvent: true })
       /* A thinned sample is drawn with bigger points, so the map keeps its look while it moves */
       scatterplot.set({ pointSize: full ? pointSize : pointSize + 1 })
@@ -362,7 +362,7 @@
       const box = sample.box
       if (x0 < box[0] || y0 < box[1] || x1 > box[2] || y1 > box[3])
         return false
-      return sample.full || (x1 - x0) * 4 > sample.width
+      return sample.full || (x1 - x0) * 4 > box[2] - box[0]
     }
 
     function viewMoved() {
@@ -552,9 +552,7 @@
       } else if (i >= 0) {
         focusPoint(i, false)
       } else {
-        hovered = -1
-        hideTip()
-        scatterplot.hover(-1, { preventEvent: true })
+        unfocus()
       }
     }
 
@@ -604,6 +602,11 @@
     function zoom(factor) {
       const v = view()
       moveCamera(v.target, clampDistance(v.distance * factor))
+    }
+    function unfocus() {
+      hovered = -1
+      hideTip()
+      scatterplot.hover(-1, { preventEvent: true })
     }
     function focusPoint(i, centre) {
       hovered = i
@@ -666,9 +669,7 @@
       } else if (ev.key === "Enter" && hovered >= 0) {
         open(hovered)
       } else if (ev.key === "Escape") {
-        hovered = -1
-        hideTip()
-        scatterplot.hover(-1, { preventEvent: true })
+        unfocus()
       } else {
         return
       }
