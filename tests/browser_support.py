@@ -1,7 +1,7 @@
 """Shared fixtures for the browser tests (tests/test_browser.py).
 
 * ``built_site``: the site built once per test session, with the project's own ``mkdocs.yml``
-  (``strict``), from a corpus made of the real ``corpus/*.txt`` plus
+  (``strict``), from a corpus made of the seed snapshot ``tests/fixtures/atlas/corpus/*.txt`` plus
   ``tests/fixtures/hostile/*.txt`` (titles and abstracts that are HTML, Jinja and Markdown).
 * ``site_server``: that site served on 127.0.0.1 by a threaded ``http.server``.
 * ``browser``: Debian's ``/usr/bin/chromium`` driven by the Python ``playwright`` package.
@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ATLAS_CORPUS = ROOT / "tests" / "fixtures" / "atlas" / "corpus"  # the seed corpus snapshot
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
 ARTIFACTS = ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -94,13 +95,13 @@ def hostile_collection_ids() -> list[str]:
 
 
 def build_site(workdir: Path, site_url: str) -> BuiltSite:
-    """Build with the repository's mkdocs.yml (strict), the corpus swapped for real + hostile."""
+    """Build with the repository's mkdocs.yml (strict), the corpus swapped for the seed snapshot + hostile."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     corpus = workdir / "corpus"
     corpus.mkdir()
-    for src in sorted((ROOT / "corpus").iterdir()):
+    for src in sorted(ATLAS_CORPUS.iterdir()):
         if src.is_file():
             shutil.copy2(src, corpus / src.name)
     for src in sorted(HOSTILE_DIR.glob("*.txt")):

@@ -14,6 +14,8 @@ os.environ["PAPER_ATLAS_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A snapshot of the seed corpus (tests/fixtures/atlas/README.md): tests never read the real corpus/.
+ATLAS_CORPUS = FIXTURES / "atlas" / "corpus"
 
 
 @pytest.fixture

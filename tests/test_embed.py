@@ -15,12 +15,12 @@ from generator.enrich import embed
 from generator.ingest.corpus import load_corpus
 from generator.model import Paper
 
-from .conftest import FIXTURES, ROOT
+from .conftest import ATLAS_CORPUS, FIXTURES
 
 
 @pytest.fixture(scope="module")
 def papers() -> tuple[Paper, ...]:
-    return load_corpus(ROOT / "corpus").papers
+    return load_corpus(ATLAS_CORPUS).papers
 
 
 def test_model_ships_in_the_package_and_is_hash_checked(monkeypatch: pytest.MonkeyPatch) -> None:

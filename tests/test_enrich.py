@@ -19,6 +19,7 @@ from generator.enrich.vectors import vectorize
 from generator.model import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
+ATLAS_CORPUS = ROOT / "tests" / "fixtures" / "atlas" / "corpus"  # the seed corpus snapshot
 NEW_TOPICS = ROOT / "tests" / "fixtures" / "new_topics"
 
 
@@ -147,7 +148,7 @@ def test_clusters_of_one_paper_join_a_larger_one() -> None:
 @pytest.fixture(scope="module")
 def grown_atlas(tmp_path_factory: pytest.TempPathFactory):
     corpus = tmp_path_factory.mktemp("corpus")
-    for f in (ROOT / "corpus").glob("*.txt"):
+    for f in ATLAS_CORPUS.glob("*.txt"):
         shutil.copy(f, corpus)
     for f in NEW_TOPICS.glob("*.txt"):
         shutil.copy(f, corpus)

@@ -18,7 +18,7 @@ from generator.enrich.vectors import LEXICAL_WEIGHT, Space, vectorize
 from generator.ingest.corpus import ListingCache, load_corpus
 from generator.model import Paper
 
-from .conftest import ROOT
+from .conftest import ATLAS_CORPUS, ROOT
 
 K = links.RELATED_COUNT
 
@@ -102,7 +102,7 @@ def test_a_lexical_only_space_is_tfidf_cosine(corpus: tuple[tuple[Paper, ...], d
 
 def test_merging_every_file_into_one_leaves_every_related_list_unchanged(tmp_path: Path) -> None:
     """Related papers read title and abstract only: never the collection (the evaluation's proxy)."""
-    corpus = load_corpus(ROOT / "corpus")
+    corpus = load_corpus(ATLAS_CORPUS)
     assert len(corpus.collections) > 1
     merged = tmp_path / "one"
     merged.mkdir()

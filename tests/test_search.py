@@ -32,6 +32,7 @@ from generator.site.routes import Routes
 pytest.register_assert_rewrite("tests.browser_support")
 
 from tests.browser_support import (  # noqa: E402 - after register_assert_rewrite
+    ATLAS_CORPUS,
     DESKTOP,
     HOSTILE_DIR,
     ROOT,
@@ -100,7 +101,7 @@ def test_terms_drop_stop_words_and_stem() -> None:
 
 @pytest.fixture(scope="module")
 def real_papers() -> tuple[Paper, ...]:
-    return load_corpus(ROOT / "corpus").papers
+    return load_corpus(ATLAS_CORPUS).papers
 
 
 @pytest.fixture(scope="module")
