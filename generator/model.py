@@ -39,7 +39,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity.value}: {self.message}"
+        text = f"{where}: {self.severity.value}: {self.message}"
+        return text if text.isprintable() else "".join(_printable(c) for c in text)
 
 
 _PARTICULARS = re.compile(r'"[^"]*"|\'[^\']*\'|\d+')
@@ -54,9 +55,16 @@ def display_path(path: Path) -> str:
     """``<corpus folder name>/<file name>``: what messages and records call a file.
 
     It depends on nothing but the corpus itself (not on the working folder), so the same
-    corpus gives the same output wherever it lives.
+    corpus gives the same output wherever it lives. Characters that do not print (a newline in a
+    file name) are written as escapes (``\\n``), so a name can never start a new line of a log
+    or of a workflow command.
     """
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    shown = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return shown if shown.isprintable() else "".join(_printable(c) for c in shown)
+
+
+def _printable(char: str) -> str:
+    return char if char.isprintable() else repr(char)[1:-1] if char != "'" else char
 
 
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:

@@ -14,7 +14,7 @@ from generator.ingest.corpus import ListingCache, load_corpus
 from generator.ingest.listing import Kind, parse_listing, split_lines
 from generator.model import Organization, Severity
 
-from .conftest import FIXTURES
+from .conftest import ATLAS_CORPUS, FIXTURES
 
 LAYOUTS = FIXTURES / "layouts"
 GOLDEN = FIXTURES / "golden"
@@ -36,7 +36,7 @@ def test_layout_matches_golden_records(layout: str, make_corpus, update_golden: 
 
 
 def test_every_line_is_accounted_for() -> None:
-    for path in sorted(LAYOUTS.glob("*.txt")) + sorted((FIXTURES.parent.parent / "corpus").glob("*.txt")):
+    for path in sorted(LAYOUTS.glob("*.txt")) + sorted(ATLAS_CORPUS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         listing = parse_listing(str(path), text)
         used = {h.number for h in listing.header} | {d.line for d in listing.diagnostics}
@@ -114,12 +114,25 @@ def test_same_paper_in_two_files_is_one_record(make_corpus) -> None:
     assert merged[0].title == "HOPFIELD layers for tabular data!"  # the richer copy wins
 
 
-def test_conflicting_copies_warn(make_corpus) -> None:
+def test_a_copy_that_changes_what_readers_see_is_an_error(make_corpus) -> None:
     one = "Some Title Here\nFirst abstract text. It has two sentences and enough words to read as prose.\n"
     two = "Some title here\nSecond abstract, different. It also has two sentences and reads as prose text.\n"
     loaded = load_corpus(make_corpus({"a.txt": one, "b.txt": two}), ListingCache())
     assert len(loaded.papers) == 1
-    assert any(d.severity is Severity.WARNING and "abstract differs" in d.message for d in loaded.diagnostics)
+    problems = {(d.path, d.line, d.severity, d.message.split(";")[0]) for d in loaded.diagnostics}
+    assert problems == {
+        ("corpus/b.txt", 1, Severity.ERROR, "title differs from the copy of this paper at corpus/a.txt:1"),
+        ("corpus/b.txt", 1, Severity.ERROR, "abstract differs from the copy of this paper at corpus/a.txt:1"),
+    }
+
+
+def test_copies_that_differ_only_in_counts_warn(make_corpus) -> None:
+    one = GOOD + "  • 3 authors\n·\nMay 2, 2023 4\n"
+    two = GOOD + "  • 3 authors\n·\nMay 2, 2023 9\n"
+    loaded = load_corpus(make_corpus({"a.txt": one, "b.txt": two}), ListingCache())
+    assert [(d.severity, d.message.split(";")[0]) for d in loaded.diagnostics] == [
+        (Severity.WARNING, "upvotes differs from the copy at corpus/a.txt:1")
+    ]
 
 
 # -- bad input: one test per case, each naming file and line ------------------------------
@@ -146,7 +159,8 @@ BAD_CASES = [
         "latin1",
         GOOD.encode() + "Caf\xe9 au lait\n".encode("latin-1"),
         3,
-        "not UTF-8: invalid byte 0xe9 at column 4",
+        "not UTF-8: invalid byte 0xe9 at column 4; the line is read as Windows-1252",
+        Severity.WARNING,
     ),
     Bad(
         "truncated",

@@ -82,13 +82,20 @@ def vectorize(
 def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:
     # The title counts twice: it says what the paper is about more densely than the abstract.
     docs = [f"{p.title}\n{p.title}\n{p.abstract}" for p in papers]
-    vectorizer = TfidfVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS),
-        sublinear_tf=True,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b",
-        max_df=0.5 if len(papers) > 50 else 1.0,
-        dtype=np.float32,
-    )
-    matrix = vectorizer.fit_transform(docs).tocsr()
-    matrix.sort_indices()
-    return matrix, vectorizer.get_feature_names_out()
+    # Terms in over half the papers say little about any one of them, but a corpus where every term
+    # is that common (or where no paper has a word) still gets a space: all terms, else none.
+    for max_df in (0.5, 1.0) if len(papers) > 50 else (1.0,):
+        vectorizer = TfidfVectorizer(
+            stop_words=sorted(ENGLISH_STOP_WORDS),
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b",
+            max_df=max_df,
+            dtype=np.float32,
+        )
+        try:
+            matrix = vectorizer.fit_transform(docs).tocsr()
+        except ValueError:  # "After pruning, no terms remain", or "empty vocabulary"
+            continue
+        matrix.sort_indices()
+        return matrix, vectorizer.get_feature_names_out()
+    return sp.csr_matrix((len(papers), 0), dtype=np.float32), np.array([], dtype=object)

@@ -30,6 +30,7 @@ from generator.ingest.records import (
     resolve_capture_year,
 )
 from generator.ingest.settings import SETTINGS_FILE, CollectionSettings, load_settings
+from generator.ingest.text import decode
 from generator.model import Collection, Diagnostic, Paper, Severity, count, display_path
 
 _ID_JUNK = re.compile(r"[^a-z0-9_-]+")
@@ -69,46 +70,92 @@ _CACHE = ListingCache()
 
 
 def collection_id(stem: str) -> str:
+    """A file's collection id (and URL): its stem, lower case, with runs of other characters than
+    ``a-z0-9_-`` made one hyphen."""
     return _ID_JUNK.sub("-", stem.lower()).strip("-") or "collection"
 
 
-def decode(path: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
-    """Bytes to text, or a diagnostic saying why not (empty, binary, not UTF-8)."""
-    if not data.strip():
-        return None, Diagnostic(path, 0, Severity.ERROR, "file is empty")
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return None, Diagnostic(path, line, Severity.ERROR, "binary file (NUL byte); not a listing")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - line_start + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        return None, Diagnostic(
-            path, line, Severity.ERROR, f"not UTF-8: invalid byte 0x{bad} at column {column}; file skipped"
-        )
+def collection_ids(corpus_dir: Path, names: list[str], diagnostics: list[Diagnostic]) -> dict[str, str]:
+    """Each file name's collection id, unique. When names share an id (``A B.txt``, ``a-b.txt``), a
+    file whose stem *is* that id keeps it; the others get the id plus a hash of their own name, so
+    each file's id depends only on its name and on whether such a twin exists. A warning says so."""
+    by_id: dict[str, list[str]] = {}
+    for name in names:
+        by_id.setdefault(collection_id(Path(name).stem), []).append(name)
+    chosen: dict[str, str] = {}
+    for cid, group in by_id.items():
+        for name in group:
+            if len(group) == 1 or Path(name).stem == cid:
+                chosen[name] = cid
+                continue
+            chosen[name] = f"{cid}-{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}"
+            twins = ", ".join(n for n in group if n != name)
+            diagnostics.append(
+                Diagnostic(
+                    display_path(corpus_dir / name),
+                    0,
+                    Severity.WARNING,
+                    f"collection id {cid!r} is also that of {twins}; this file's collection is "
+                    f"{chosen[name]!r} (rename the file to choose)",
+                    "collection-id",
+                )
+            )
+    return chosen
+
+
+def corpus_files(corpus_dir: Path, diagnostics: list[Diagnostic]) -> list[Path]:
+    """The listing files of ``corpus_dir``, sorted; a symlink that leads out of the folder, and
+    anything that is not a regular file, is refused with a diagnostic."""
+    inside = corpus_dir.resolve()
+    files: list[Path] = []
+    for path in sorted(corpus_dir.iterdir()):
+        if path.name.startswith(".") or path.name == SETTINGS_FILE:
+            continue
+        shown = display_path(path)
+        if path.is_symlink():
+            target = path.resolve()
+            if target.parent != inside and inside not in target.parents:
+                diagnostics.append(
+                    Diagnostic(
+                        shown, 0, Severity.ERROR, "symlink to a file outside the corpus folder; refused"
+                    )
+                )
+                continue
+        if not path.is_file():
+            if path.suffix == ".txt" or not path.is_dir():
+                diagnostics.append(Diagnostic(shown, 0, Severity.ERROR, "not a regular file; skipped"))
+            else:
+                diagnostics.append(Diagnostic(shown, 0, Severity.INFO, "ignored: a folder"))
+            continue
+        if path.suffix != ".txt":
+            diagnostics.append(Diagnostic(shown, 0, Severity.INFO, "ignored: not a .txt listing"))
+            continue
+        files.append(path)
+    return files
 
 
 def read_listing(path: Path, banner_words: tuple[str, ...], cache: ListingCache = _CACHE) -> Listing:
     shown = display_path(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        listing = Listing(shown)
+        listing.report(0, Severity.ERROR, f"unreadable: {exc.strerror or exc}; skipped")
+        return listing
     key = (hashlib.sha256(data).hexdigest() + shown, banner_words)
     cached = cache.entries.get(key)
     if cached is not None:
         cache.hits += 1
         return cached
     cache.misses += 1
-    text, problem = decode(shown, data)
-    if problem is not None or text is None:
+    decoded = decode(shown, data)
+    if decoded.text is None:
         listing = Listing(shown)
-        if problem is not None:
-            listing.diagnostics.append(problem)
     else:
-        listing = parse_listing(shown, text, banner_words)
-        if not listing.entries and not listing.diagnostics:
+        listing = parse_listing(shown, decoded.text, banner_words)
+        if not listing.entries and not any(d.severity is Severity.ERROR for d in listing.diagnostics):
             listing.report(0, Severity.WARNING, "no entries found")
+    listing.diagnostics[:0] = decoded.diagnostics
     cache.entries[key] = listing
     return listing
 
@@ -192,15 +239,8 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
         diagnostics.append(Diagnostic(display_path(corpus_dir), 0, Severity.ERROR, "corpus folder not found"))
         return Corpus((), (), tuple(diagnostics), 0, 0)
     settings = load_settings(corpus_dir, diagnostics)
-    files = sorted(p for p in corpus_dir.iterdir() if p.is_file())
     listings: list[tuple[Path, Listing]] = []
-    for path in files:
-        if path.suffix != ".txt":
-            if path.name != SETTINGS_FILE and not path.name.startswith("."):
-                diagnostics.append(
-                    Diagnostic(display_path(path), 0, Severity.INFO, "ignored: not a .txt listing")
-                )
-            continue
+    for path in corpus_files(corpus_dir, diagnostics):
         own = settings.get(path.name, CollectionSettings())
         listing = read_listing(path, DEFAULT_BANNER_WORDS + own.banner_words, cache)
         diagnostics.extend(listing.diagnostics)
@@ -212,15 +252,9 @@ def load_corpus(corpus_dir: Path, cache: ListingCache = _CACHE) -> Corpus:
     members: dict[str, list[Dated]] = {}
     years: dict[str, int | None] = {}
     file_dates = FileDates(corpus_dir)
+    chosen = collection_ids(corpus_dir, [path.name for path, _ in listings], diagnostics)
     for path, listing in listings:
-        cid = collection_id(path.stem)
-        if cid in ids:
-            diagnostics.append(
-                Diagnostic(
-                    listing.path, 0, Severity.ERROR, f"collection id {cid!r} already used by {ids[cid]}"
-                )
-            )
-            continue
+        cid = chosen[path.name]
         ids[cid] = listing.path
         order[cid] = len(order)
         own = settings.get(path.name, CollectionSettings())

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from generator.ingest.text import scrub
 from generator.model import Diagnostic, Organization, RawDate, RawEntry, Severity
 
 MONTHS = {
@@ -48,6 +49,8 @@ MONTHS = {
     for name in names
 }
 
+MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 # Banner words the listing site glues to the first title ("SubscribeSupervised Learning ...").
 DEFAULT_BANNER_WORDS: tuple[str, ...] = ("Subscribe",)
 
@@ -56,9 +59,10 @@ _BULLET = re.compile(r"^\s*•\s*(.*?)\s*$")
 _SEPARATOR = re.compile(r"^\s*·\s*$")
 _DATE = re.compile(r"^\s*([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,\s*(\d{4}))?(?:\s+(\d+))?\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
-# How a complete abstract ends: a sentence, a closing bracket or quote, or a URL.
+# How a complete abstract ends: a sentence, a closing bracket or quote, or a URL. Matched against
+# the last word only (:func:`looks_finished`), so the cost is linear in the abstract's length.
 _FINISHED = re.compile(
-    r"(?:[.!?…][\"'”’)\]]*|[)\]\"'”’»])$|(?:https?://|www\.)\S+$|\b[\w-]+(?:\.[\w-]+)+/\S*$"
+    r"(?:\S*[.!?…][\"'”’)\]]*|\S*[)\]\"'”’»]|(?:https?://|www\.)\S+|[\w-]+(?:\.[\w-]+)+/\S*)"
 )
 # What a cut ``• 4 authors`` or ``Dec 28, 2023 1`` may have become at the end of a file.
 _AUTHORS_START = re.compile(r"^\s*•\s*(\d*)\s*([A-Za-z]*)\s*$")
@@ -66,6 +70,12 @@ _DATE_START = re.compile(r"^\s*([A-Za-z]{1,9})\.?(?:\s+\d{1,2}(?:,\s*\d{0,4})?)?
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 CUT_OFF = "file ends inside an entry (capture cut off)"
+
+# Counts outside these ranges are reported and left out: a paper with more authors than the largest
+# collaborations (about 5,000), or more upvotes than any listing shows, is a capture error.
+AUTHORS_RANGE = (1, 10_000)
+UPVOTES_RANGE = (0, 1_000_000)
+_MAX_DIGITS = 12  # longer digit runs are never converted (int() of 5,000 digits raises)
 
 
 class Kind(Enum):
@@ -134,7 +144,8 @@ def looks_like_organization(text: str) -> bool:
 
 def looks_finished(abstract: str) -> bool:
     """Does an abstract end as complete ones do (sentence end, closing bracket, URL)?"""
-    return bool(_FINISHED.search(abstract.rstrip()))
+    words = abstract.rsplit(None, 1)
+    return bool(words) and _FINISHED.fullmatch(words[-1]) is not None
 
 
 def could_start_authors(text: str) -> bool:
@@ -159,22 +170,34 @@ def looks_like_organization_line(text: str) -> bool:
     return text[:1].islower() or (min(len(a), len(b)) >= 4 and (a in b or b in a))
 
 
-def parse_date(line: Line) -> tuple[RawDate | None, int | None, str | None]:
-    """Return (date, upvotes, error message)."""
+def parse_date(line: Line) -> tuple[RawDate | None, int | None, str | None, Note | None]:
+    """Return (date, upvotes, error message, warning message): a date line with an implausible upvote
+    count keeps its date, without the count, and warns."""
     m = _DATE.match(line.text)
     if not m:
-        return None, None, f'"{line.text.strip()}" is not a date (expected e.g. "Dec 28, 2023" or "May 21 3")'
+        return (
+            None,
+            None,
+            f'"{line.text.strip()}" is not a date (expected e.g. "Dec 28, 2023" or "May 21 3")',
+            None,
+        )
     month = month_number(m.group(1))
     day = int(m.group(2))
     year = int(m.group(3)) if m.group(3) else None
-    upvotes = int(m.group(4)) if m.group(4) else None
     if month is None:
-        return None, None, f'"{line.text.strip()}" is not a date: "{m.group(1)}" is not a month'
+        return None, None, f'"{line.text.strip()}" is not a date: "{m.group(1)}" is not a month', None
     if not _valid_day(year, month, day):
-        return None, None, f'"{line.text.strip()}" is not a date: no day {day} in that month'
+        return None, None, f'"{line.text.strip()}" is not a date: no day {day} in that month', None
     if year is not None and not 1900 <= year <= 2200:
-        return None, None, f'"{line.text.strip()}" has an implausible year {year}'
-    return RawDate(month, day, year, line.number), upvotes, None
+        return None, None, f'"{line.text.strip()}" has an implausible year {year}', None
+    upvotes, warning = read_count(m.group(4), "upvote count", UPVOTES_RANGE) if m.group(4) else (None, None)
+    if warning is None and not (m.group(2) + (m.group(3) or "")).isascii():
+        warning = Note(
+            f'date "{line.text.strip()}" is written in non-ASCII digits; '
+            f"read as {MONTH_ABBR[month - 1]} {day}",
+            "non-ascii-digits",
+        )
+    return RawDate(month, day, year, line.number), upvotes, None, warning
 
 
 def _valid_day(year: int | None, month: int, day: int) -> bool:
@@ -194,9 +217,37 @@ def split_lines(text: str) -> list[Line]:
     return [classify(i, t.rstrip("\r")) for i, t in enumerate(raw, start=1)]
 
 
+@dataclass(frozen=True)
+class Note:
+    """A problem with one value of a line: its message and its kind (see :attr:`Diagnostic.kind`)."""
+
+    message: str
+    kind: str
+
+
+def read_count(text: str, what: str, bounds: tuple[int, int]) -> tuple[int | None, Note | None]:
+    """A count as written (``\\d+``, any script's digits) -> (value, problem). The value is None when
+    it is implausible (outside ``bounds``); the problem says why, or that its digits are not ASCII."""
+    low, high = bounds
+    if len(text) > _MAX_DIGITS:
+        return None, Note(f"{what} of {len(text)} digits is implausible; left out", "implausible-count")
+    value = int(text)
+    if not low <= value <= high:
+        return None, Note(
+            f"{what} {value:,} is implausible (expected {low:,} to {high:,}); left out", "implausible-count"
+        )
+    if not text.isascii():
+        return value, Note(
+            f'{what} "{text}" is written in non-ASCII digits; read as {value}', "non-ascii-digits"
+        )
+    return value, None
+
+
 def parse_listing(path: str, text: str, banner_words: tuple[str, ...] = DEFAULT_BANNER_WORDS) -> Listing:
-    """Parse the decoded text of one listing file."""
+    """Parse the decoded text of one listing file (forbidden characters are replaced first)."""
     listing = Listing(path)
+    text, problems = scrub(path, text)
+    listing.diagnostics.extend(problems)
     items = [line for line in split_lines(text) if line.kind is not Kind.BLANK]
     _Parser(listing, items, banner_words).run()
     return listing
@@ -272,7 +323,9 @@ class _Parser:
         if nxt is not None and nxt.kind is Kind.AUTHORS:
             m = _AUTHORS.match(nxt.text)
             assert m is not None
-            authors = int(m.group(1))
+            authors, problem = read_count(m.group(1), "author count", AUTHORS_RANGE)
+            if problem is not None:
+                self.listing.report(nxt.number, Severity.WARNING, problem.message, problem.kind)
             self.pos += 1
         elif nxt is not None and nxt.kind is Kind.BULLET and after is None and could_start_authors(nxt.text):
             cut = True
@@ -317,14 +370,10 @@ class _Parser:
             elif date_line.kind not in (Kind.DATE, Kind.TEXT) or is_prose(date_line.text):
                 self.listing.report(nxt.number, Severity.ERROR, '"·" is not followed by a date')
             else:
-                date, upvotes, error = parse_date(date_line)
-                if error:
-                    self.listing.report(date_line.number, Severity.ERROR, error)
+                date, upvotes = self.date(date_line)
                 self.pos += 1
         elif nxt is not None and nxt.kind is Kind.DATE and (authors is not None or organization is not None):
-            date, upvotes, error = parse_date(nxt)
-            if error:
-                self.listing.report(nxt.number, Severity.ERROR, error)
+            date, upvotes = self.date(nxt)
             self.pos += 1
         elif nxt is None and (authors is not None or organization is not None):
             cut = True  # "• 3 authors" and then nothing: its "·" and date are missing
@@ -349,6 +398,15 @@ class _Parser:
                 upvotes=upvotes,
             )
         )
+
+    def date(self, line: Line) -> tuple[RawDate | None, int | None]:
+        """A date line's date and upvotes; its problems reported at its line."""
+        date, upvotes, error, warning = parse_date(line)
+        if error:
+            self.listing.report(line.number, Severity.ERROR, error)
+        if warning:
+            self.listing.report(line.number, Severity.WARNING, warning.message, warning.kind)
+        return date, upvotes
 
     def continued(self, abstract_line: Line) -> str:
         """An abstract wrapped over several lines: prose lines right below it (no blank line) join it."""
@@ -386,10 +444,8 @@ class _Parser:
     def stray_metadata(self, line: Line) -> None:
         self.pos += 1
         if line.kind is Kind.DATE and not self.listing.entries and self.listing.capture_date is None:
-            date, _, error = parse_date(line)
-            if error:
-                self.listing.report(line.number, Severity.ERROR, error)
-            else:
+            date, _ = self.date(line)
+            if date is not None:
                 self.listing.capture_date = date
                 self.header_line(line)
             return

@@ -34,9 +34,44 @@ _MAYBE_CODE_URL = re.compile(r"\.(?:co|org|net)", re.IGNORECASE)
 
 
 def fold_title(title: str) -> str:
-    """The merge key: case and punctuation folded, whitespace collapsed."""
+    """Case and punctuation folded, whitespace collapsed: what two captures of one title share."""
     text = unicodedata.normalize("NFKC", title).casefold()
     return " ".join(_PUNCT_OR_SPACE.sub(" ", text).split())
+
+
+# Symbols that name different things when folding drops them: "C++", "C#" and "C" are three titles.
+_SIGNIFICANT_PUNCTUATION = frozenset("#*%@")
+_SIGNIFICANT_CATEGORIES = frozenset({"Sm", "Sc", "So"})  # math (+ < = ≤), currency, other (emoji)
+
+
+def title_symbols(title: str) -> str:
+    """The symbols of a title that :func:`fold_title` drops but that tell titles apart, in order."""
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKC", title).casefold()
+        if c in _SIGNIFICANT_PUNCTUATION or unicodedata.category(c) in _SIGNIFICANT_CATEGORIES
+    )
+
+
+def visible_text(title: str) -> str:
+    """A title without spaces and invisible characters (format and control); empty if nothing shows."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", title).casefold() if unicodedata.category(c)[0] not in "ZC"
+    )
+
+
+def merge_key(title: str) -> str:
+    """The key copies of one paper share: the folded title, plus its symbols when it has some
+    (``C++`` vs ``C#``), or, for a title with no letter or digit (``***``), whatever of it shows.
+    Empty only for a title with nothing visible. For a title of plain words it is the folded title."""
+    folded = fold_title(title)
+    symbols = title_symbols(title)
+    if folded and not symbols:
+        return folded
+    if not folded and not symbols:
+        shown = visible_text(title)
+        return "\x00" + shown if shown else ""
+    return folded + "\x00" + symbols
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -48,10 +83,11 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def paper_id(title: str) -> str:
-    """A permanent key: only the folded title goes in, so adding files never changes it."""
-    folded = fold_title(title)
-    digest = hashlib.sha256(folded.encode("utf-8")).hexdigest()[:8]
-    slug = slugify(folded) or "paper"
+    """A permanent key: only the title's :func:`merge_key` goes in, so adding files never changes it
+    (for a title of plain words that is its folded form, as it always was)."""
+    key = merge_key(title)
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    slug = slugify(fold_title(title)) or "paper"
     return f"{slug}-{digest}"
 
 
@@ -241,7 +277,7 @@ def date_entries(
 def find_duplicates_in_file(path: str, entries: list[RawEntry], diagnostics: list[Diagnostic]) -> None:
     seen: dict[str, RawEntry] = {}
     for e in entries:
-        key = fold_title(e.title)
+        key = merge_key(e.title)
         first = seen.get(key)
         if first is None:
             seen[key] = e
@@ -275,6 +311,35 @@ def _field(d: Dated, name: str) -> object:
     return d.published if name == "published" else getattr(d.entry, name)
 
 
+def _differs(name: str, a: object, b: object) -> bool:
+    if name == "title":
+        return " ".join(str(a).split()) != " ".join(str(b).split())
+    return a != b
+
+
+def _difference(name: str, other: Dated, best: Dated) -> Diagnostic:
+    """Two copies in different files disagree; ``other`` is the later one (by file order), where the
+    problem is reported. The title and the abstract are what a reader sees: a copy that changes them
+    is an error (it fails a pull request's check, never the deploy); other fields (counts, dates)
+    change between captures, and only warn."""
+    where = f"{best.entry.path}:{best.entry.title_line}"
+    if name in ("title", "abstract"):
+        return Diagnostic(
+            other.entry.path,
+            other.entry.title_line,
+            Severity.ERROR,
+            f"{name} differs from the copy of this paper at {where}; the site shows the richer copy: "
+            "make the copies agree",
+            "copy-differs",
+        )
+    return Diagnostic(
+        other.entry.path,
+        other.entry.title_line,
+        Severity.WARNING,
+        f"{name} differs from the copy at {where}; keeping the richer copy's",
+    )
+
+
 def merge(copies: list[Dated], collection_order: Mapping[str, int], diagnostics: list[Diagnostic]) -> Paper:
     """One record from every copy of a paper; the richest copy wins disagreements."""
     ordered = sorted(copies, key=lambda d: (collection_order[d.collection], d.entry.title_line))
@@ -289,16 +354,11 @@ def merge(copies: list[Dated], collection_order: Mapping[str, int], diagnostics:
                 continue
             if values[name] is None:
                 values[name] = theirs
-            elif theirs != values[name] and name != "title":
-                diagnostics.append(
-                    Diagnostic(
-                        other.entry.path,
-                        other.entry.title_line,
-                        Severity.WARNING,
-                        f"{name} differs from the copy at {best.entry.path}:{best.entry.title_line}; "
-                        "keeping the richer copy",
-                    )
+            elif _differs(name, theirs, values[name]) and other.entry.path != best.entry.path:
+                later, earlier = (
+                    (other, best) if ordered.index(other) > ordered.index(best) else (best, other)
                 )
+                diagnostics.append(_difference(name, later, earlier))
     title = str(values["title"])
     pid = paper_id(title)
     abstract = str(values["abstract"])
@@ -326,7 +386,28 @@ def merge_all(
 ) -> tuple[Paper, ...]:
     groups: dict[str, list[Dated]] = {}
     for d in dated:
-        groups.setdefault(fold_title(d.entry.title), []).append(d)
+        key = merge_key(d.entry.title)
+        if not fold_title(d.entry.title):
+            e = d.entry
+            if not key:
+                diagnostics.append(
+                    Diagnostic(
+                        e.path,
+                        e.title_line,
+                        Severity.ERROR,
+                        "title shows nothing (only invisible characters); skipped",
+                    )
+                )
+                continue
+            diagnostics.append(
+                Diagnostic(
+                    e.path,
+                    e.title_line,
+                    Severity.WARNING,
+                    "title has no letter or digit; kept as a paper of its own",
+                )
+            )
+        groups.setdefault(key, []).append(d)
     papers = [merge(copies, collection_order, diagnostics) for copies in groups.values()]
     by_id: dict[str, Paper] = {}
     for p in papers:
