@@ -116,9 +116,7 @@ def corpus_files(corpus_dir: Path, diagnostics: list[Diagnostic]) -> list[Path]:
             target = path.resolve()
             if target.parent != inside and inside not in target.parents:
                 diagnostics.append(
-                    Diagnostic(
-                        shown, 0, Severity.ERROR, "symlink to a file outside the corpus folder; refused"
-                    )
+                    Diagnostic(shown, 0, Severity.ERROR, "symlink leading out of the corpus folder; refused")
                 )
                 continue
         if not path.is_file():

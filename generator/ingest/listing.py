@@ -367,7 +367,9 @@ class _Parser:
             elif date_line.kind is Kind.TEXT and self.peek(1) is None and could_start_date(date_line.text):
                 cut = True
                 self.pos += 1
-            elif date_line.kind not in (Kind.DATE, Kind.TEXT) or is_prose(date_line.text):
+            elif date_line.kind is not Kind.DATE and (
+                date_line.kind is not Kind.TEXT or is_prose(date_line.text)
+            ):
                 self.listing.report(nxt.number, Severity.ERROR, '"·" is not followed by a date')
             else:
                 date, upvotes = self.date(date_line)
