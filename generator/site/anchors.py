@@ -19,7 +19,7 @@ RESERVED_PREFIXES = ("__", "pa-", "h-")
 
 
 def slugify(value: str, separator: str) -> str:
-    slug = _markdown_slugify(value, separator)
+    slug = str(_markdown_slugify(value, separator))
     if slug in RESERVED_IDS or slug.startswith(RESERVED_PREFIXES):
         return f"h-{slug}"
     return slug
