@@ -368,7 +368,7 @@ class _Parser:
                 cut = True
                 self.pos += 1
             elif date_line.kind is not Kind.DATE and (
-                date_line.kind is not Kind.TEXT or is_prose(date_line.text)
+                date_line.kind is not Kind.TEXT or is_prose(date_line.text) or self.starts_entry(date_line)
             ):
                 self.listing.report(nxt.number, Severity.ERROR, '"·" is not followed by a date')
             else:
@@ -400,6 +400,11 @@ class _Parser:
                 upvotes=upvotes,
             )
         )
+
+    def starts_entry(self, line: Line) -> bool:
+        """Is ``line`` (the next item) the title of an entry: a short line followed by prose?"""
+        after = self.peek(1)
+        return self.peek() is line and after is not None and after.kind is Kind.TEXT and is_prose(after.text)
 
     def date(self, line: Line) -> tuple[RawDate | None, int | None]:
         """A date line's date and upvotes; its problems reported at its line."""
