@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
+import os
 import re
 import sys
 import time
@@ -22,8 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 
+from generator.ingest.text import decode
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO / "corpus"
+# Where the real text comes from when no folder is given: DEFAULT_CORPUS, or this variable's folder
+# (the tests point it at their snapshot of the seed corpus: they never read corpus/).
+CORPUS_ENV = "PAPER_ATLAS_SYNTH_CORPUS"
+
+
+def source_corpus(corpus_dir: Path | None = None) -> Path:
+    return corpus_dir or Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)
+
+
 MARKER = ".synthetic-corpus"  # written into every output directory; only such directories are overwritten
 
 COMPACT = "compact"
@@ -171,14 +183,18 @@ def read_entries(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]
     return pairs, organizations
 
 
-def harvest(corpus_dir: Path = DEFAULT_CORPUS) -> Harvest:
+def harvest(corpus_dir: Path | None = None) -> Harvest:
     """Sentences of real abstracts and words of real titles, in file order (deterministic)."""
     openings: dict[str, None] = {}
     sentences: dict[str, None] = {}
     fragments: dict[tuple[str, ...], None] = {}
     organizations: dict[tuple[str, str], None] = dict.fromkeys(ORGANIZATIONS)
+    corpus_dir = source_corpus(corpus_dir)
     for path in sorted(corpus_dir.glob("*.txt")):
-        pairs, orgs = read_entries(path.read_text(encoding="utf-8"))
+        text = decode(path.name, path.read_bytes()).text  # as the generator reads it: never fails
+        if text is None:
+            continue
+        pairs, orgs = read_entries(text)
         organizations.update(dict.fromkeys(orgs))
         for title, abstract in pairs:
             words = tuple(title.rsplit(": ", 1)[-1].rstrip(".").split())
@@ -232,7 +248,7 @@ def _date(rng: Random) -> str:
     return text
 
 
-def generate_papers(n_papers: int, seed: int = 0, corpus_dir: Path = DEFAULT_CORPUS) -> list[SynthPaper]:
+def generate_papers(n_papers: int, seed: int = 0, corpus_dir: Path | None = None) -> list[SynthPaper]:
     """N papers with unique folded titles and unique names; deterministic in (n_papers, seed)."""
     if not 0 <= n_papers <= NAME_SPACE:
         raise ValueError(f"n_papers must be in 0..{NAME_SPACE}")
@@ -342,9 +358,7 @@ def _prepare(out_dir: Path, corpus_dir: Path) -> None:
     (out_dir / MARKER).write_text("written by benchmarks.synth; its *.txt files are replaced on rerun\n")
 
 
-def write_corpus(
-    out_dir: Path, n_papers: int, seed: int = 0, corpus_dir: Path = DEFAULT_CORPUS
-) -> SynthStats:
+def write_corpus(out_dir: Path, n_papers: int, seed: int = 0, corpus_dir: Path | None = None) -> SynthStats:
     """Write N synthetic papers as listing files of ~500-2000 entries into ``out_dir``."""
     papers = generate_papers(n_papers, seed, corpus_dir)
     rng = Random(f"files-{seed}")
@@ -366,7 +380,7 @@ def write_corpus(
             target = rng.randrange(len(sizes) - 1)
             members[target if target < home[i] else target + 1].append(i)
             n_repeats += 1
-    _prepare(out_dir, corpus_dir)
+    _prepare(out_dir, source_corpus(corpus_dir))
     width = max(3, len(str(len(sizes) - 1)))
     paths: list[Path] = []
     total = 0

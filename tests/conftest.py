@@ -14,8 +14,10 @@ os.environ["PAPER_ATLAS_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# A snapshot of the seed corpus (tests/fixtures/atlas/README.md): tests never read the real corpus/.
+# A snapshot of the seed corpus (tests/fixtures/atlas/README.md): tests never read the real corpus/,
+# and neither do the benchmark helpers they call (benchmarks/synth.py reads this variable).
 ATLAS_CORPUS = FIXTURES / "atlas" / "corpus"
+os.environ["PAPER_ATLAS_SYNTH_CORPUS"] = str(ATLAS_CORPUS)
 
 
 @pytest.fixture

@@ -308,3 +308,10 @@ def test_check_never_raises_on_an_unreadable_file(make_corpus) -> None:
     loaded = load_corpus(corpus, ListingCache())
     assert [p.title for p in loaded.papers] == ["A Paper Title"]
     assert ("corpus/pipe.txt", Severity.ERROR) in {(d.path, d.severity) for d in loaded.diagnostics}
+
+
+def test_a_file_wholly_in_windows_1252_is_text_not_binary(make_corpus) -> None:
+    text = "“Café” Paper Title\nAn “abstract” of two sentences, naïve and résumé. It reads as prose in any file.\n"
+    loaded = load(make_corpus, {"a.txt": text.encode("cp1252")})
+    assert [p.title for p in loaded.papers] == ["“Café” Paper Title"]
+    assert {d.severity for d in loaded.diagnostics} == {Severity.WARNING}

@@ -33,8 +33,10 @@ _FORBIDDEN = re.compile(
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
 )
-# A file with more than this share of NUL or undecodable lines is not a listing.
+# A file is binary, not a listing, when more than this share of its lines hold NUL bytes, or of its
+# bytes are C0 control codes other than whitespace. Text in a legacy encoding is neither.
 BINARY_SHARE = 0.3
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,12 @@ def decode(path: str, data: bytes) -> Decoded:
         )
     raw_lines = data.split(newline)
     lines: list[str] = []
-    damaged: list[int] = []  # lines with NUL bytes or not UTF-8
+    with_nul: list[int] = []  # lines with NUL bytes
     for number, raw in enumerate(raw_lines, start=1):
         if newline == b"\n" and raw.endswith(b"\r"):
             raw = raw[:-1]
         if b"\x00" in raw:
-            damaged.append(number)
+            with_nul.append(number)
             column = raw.index(b"\x00") + 1
             count = raw.count(b"\x00")
             problems.append(
@@ -88,8 +90,6 @@ def decode(path: str, data: bytes) -> Decoded:
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            if number not in damaged[-1:]:
-                damaged.append(number)
             problems.append(
                 Diagnostic(
                     path,
@@ -101,20 +101,17 @@ def decode(path: str, data: bytes) -> Decoded:
                 )
             )
             lines.append(raw.decode("cp1252", errors="replace"))
-    if len(damaged) >= 2 and len(damaged) > BINARY_SHARE * len(raw_lines):
-        nul = b"\x00" in data
-        return Decoded(
-            None,
-            (
-                Diagnostic(
-                    path,
-                    data[: data.index(b"\x00")].count(newline) + 1 if nul else damaged[0],
-                    Severity.ERROR,
-                    f"binary file ({len(damaged)} of {len(raw_lines)} lines hold NUL bytes or are not "
-                    "UTF-8); not a listing",
-                ),
-            ),
+    controls = len(_CONTROL_BYTES.findall(data))
+    many_nul = len(with_nul) >= 2 and len(with_nul) > BINARY_SHARE * len(raw_lines)
+    if many_nul or controls > max(2, 0.1 * len(data)):
+        first = data.find(b"\x00") if with_nul else _CONTROL_BYTES.search(data).start()  # type: ignore[union-attr]
+        why = (
+            f"{len(with_nul)} of {len(raw_lines)} lines hold NUL bytes"
+            if many_nul
+            else f"{controls} of {len(data)} bytes are control codes"
         )
+        line = data[:first].count(newline) + 1
+        return Decoded(None, (Diagnostic(path, line, Severity.ERROR, f"binary file ({why}); not a listing"),))
     return Decoded("\n".join(lines), tuple(problems))
 
 
