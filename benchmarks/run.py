@@ -117,13 +117,26 @@ def _atlas_from_state(inputs: Inputs) -> Any:
     from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
-    problems, tags = inputs.load("tags")
+    problems, _ = inputs.load("tags")
     taxonomy, _ = load_taxonomy(inputs.taxonomy)
     outgoing, incoming = inputs.load("mentions")
-    related, inferred, topics = inputs.load("related")
+    related, tags, inferred, grouped = inputs.load("related")
     diagnostics = [*corpus.diagnostics, *problems]
-    diagnostics += coverage_diagnostics(str(inputs.taxonomy), taxonomy, corpus.papers, tags, inferred, topics)
-    return Atlas(corpus, taxonomy, tags, related, outgoing, incoming, tuple(diagnostics), inferred, topics)
+    diagnostics += coverage_diagnostics(
+        str(inputs.taxonomy), taxonomy, corpus.papers, tags, inferred, grouped
+    )
+    return Atlas(
+        corpus,
+        taxonomy,
+        tags,
+        related,
+        outgoing,
+        incoming,
+        tuple(diagnostics),
+        inferred,
+        grouped.topics,
+        grouped.unsorted,
+    )
 
 
 def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
@@ -138,36 +151,46 @@ def stage_parse(inputs: Inputs) -> Callable[[], dict[str, Any]]:
 
 
 def stage_tags(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    from generator.enrich.tagging import tag_papers
+    """The rules' evidence (the vectors' side of tagging needs the space: see stage_related)."""
+    from generator.enrich.tagging import rule_evidence
     from generator.enrich.taxonomy import load_taxonomy
 
     corpus = inputs.load("corpus")
 
     def run() -> dict[str, Any]:
         taxonomy, problems = load_taxonomy(inputs.taxonomy)
-        tags = tag_papers(taxonomy, corpus.papers)
-        inputs.save("tags", (problems, tags))
-        return {"tagged": sum(bool(t) for t in tags.values())}
+        evidence = rule_evidence(taxonomy, corpus.papers)
+        inputs.save("tags", (problems, evidence))
+        return {"with_rule_hits": sum(bool(e) for e in evidence)}
 
     return run
 
 
 def stage_related(inputs: Inputs) -> Callable[[], dict[str, Any]]:
-    """Related papers, then inferred tags and automatic topics (they read the same neighbours)."""
-    from generator.atlas import infer_and_group
+    """The space, the tags given (rules and vectors), related papers and automatic topics."""
+    from generator.atlas import group_untagged
+    from generator.enrich.inference import assign
     from generator.enrich.related import nearest, related_from
+    from generator.enrich.taxonomy import load_taxonomy
     from generator.enrich.vectors import vectorize
 
     corpus = inputs.load("corpus")
-    _, tags = inputs.load("tags")
+    _, evidence = inputs.load("tags")
 
     def run() -> dict[str, Any]:
+        taxonomy, _ = load_taxonomy(inputs.taxonomy)
         space = vectorize(corpus.papers)
+        ids = [p.id for p in corpus.papers]
+        given = assign(taxonomy, ids, evidence, space.semantic, space.centre)
         found = nearest(corpus.papers, space=space)
-        related = related_from(found, corpus.papers, tags)
-        inferred, topics = infer_and_group(corpus.papers, space, found, tags)
-        inputs.save("related", (related, inferred, topics))
-        return {"links": sum(map(len, related.values())), "inferred": len(inferred), "topics": len(topics)}
+        related = related_from(found, corpus.papers, given.tags)
+        grouped = group_untagged(corpus.papers, space, given.tags, given.inferred)
+        inputs.save("related", (related, given.tags, given.inferred, grouped))
+        return {
+            "links": sum(map(len, related.values())),
+            "inferred": len(given.inferred),
+            "topics": len(grouped.topics),
+        }
 
     return run
 
@@ -301,10 +324,11 @@ def run_incremental(inputs: Inputs, new_file: Path) -> dict[str, Any]:
 
 def profile_stages(inputs: Inputs, top: int) -> str:
     """cProfile each generator stage in one process; the top functions of each as text."""
-    from generator.atlas import Atlas, infer_and_group
+    from generator.atlas import Atlas, group_untagged
+    from generator.enrich.inference import assign
     from generator.enrich.mentions import backlinks, mentions
     from generator.enrich.related import nearest, related_from
-    from generator.enrich.tagging import coverage_diagnostics, tag_papers
+    from generator.enrich.tagging import coverage_diagnostics, rule_evidence
     from generator.enrich.taxonomy import load_taxonomy
     from generator.enrich.vectors import vectorize
     from generator.ingest.corpus import ListingCache, load_corpus
@@ -320,14 +344,18 @@ def profile_stages(inputs: Inputs, top: int) -> str:
     def tags() -> None:
         taxonomy, problems = load_taxonomy(inputs.taxonomy)
         state["taxonomy"], state["problems"] = taxonomy, problems
-        state["tags"] = tag_papers(taxonomy, state["corpus"].papers)
+        state["evidence"] = rule_evidence(taxonomy, state["corpus"].papers)
 
     def related() -> None:
         papers = state["corpus"].papers
         space = vectorize(papers)
+        given = assign(
+            state["taxonomy"], [p.id for p in papers], state["evidence"], space.semantic, space.centre
+        )
+        state["tags"], state["inferred"] = given.tags, given.inferred
         found = nearest(papers, space=space)
         state["related"] = related_from(found, papers, state["tags"])
-        state["inferred"], state["topics"] = infer_and_group(papers, space, found, state["tags"])
+        state["topics"] = group_untagged(papers, space, state["tags"], state["inferred"])
 
     def mention() -> None:
         state["mentions"] = mentions(state["corpus"].papers)
@@ -352,7 +380,8 @@ def profile_stages(inputs: Inputs, top: int) -> str:
             state["backlinks"],
             (*corpus.diagnostics, *state["problems"], *diagnostics),
             state["inferred"],
-            state["topics"],
+            state["topics"].topics,
+            state["topics"].unsorted,
         )
         renderer = Renderer(atlas, inputs.templates)
         for _ in renderer.documents():

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.enrich.embed import VectorCache, cache_dir_from_env
-from generator.enrich.inference import InferredTag, infer_tags
+from generator.enrich.inference import InferredTag, assign
 from generator.enrich.mentions import backlinks, mentions
-from generator.enrich.related import Neighbours, Related, nearest, related_from
-from generator.enrich.tagging import Taxonomy, coverage_diagnostics, tag_papers
+from generator.enrich.related import Related, nearest, related_from
+from generator.enrich.tagging import RuleEvidence, Tag, Taxonomy, coverage_diagnostics, rule_evidence
 from generator.enrich.taxonomy import load_taxonomy
-from generator.enrich.topics import Topic, find_topics
+from generator.enrich.topics import Topic, Topics, find_topics
 from generator.enrich.vectors import Space, vectorize
 from generator.ingest.corpus import Corpus, ListingCache, load_corpus
 from generator.model import Collection, Diagnostic, Paper, Severity, count
@@ -34,15 +34,19 @@ from generator.parallel import call_in_background
 class Atlas:
     corpus: Corpus
     taxonomy: Taxonomy
-    tags: dict[str, tuple[str, ...]]  # paper id -> tag ids
+    tags: dict[
+        str, tuple[str, ...]
+    ]  # paper id -> tag ids given by rule (and agreed by the vectors), primary first
     related: dict[str, tuple[Related, ...]]
     mentions: dict[str, tuple[str, ...]]
     mentioned_by: dict[str, tuple[str, ...]]
     diagnostics: tuple[Diagnostic, ...]
     inferred: dict[str, tuple[InferredTag, ...]] = field(default_factory=dict)
-    """Paper id -> tags inferred from its neighbours, for papers no taxonomy rule tags."""
+    """Paper id -> tags its vector alone gives (near the tag's prototype), strongest first."""
     topics: tuple[Topic, ...] = ()
-    """Automatic topics of the papers that neither rules nor neighbours tag, sorted by id."""
+    """Automatic topics of the papers no tag fits, sorted by id: coherent groups only."""
+    unsorted: tuple[str, ...] = ()
+    """Ids of the papers no tag fits and no coherent topic holds: "not yet sorted" (sorted)."""
     space: Space | None = field(default=None, compare=False, repr=False)
     """The shared vector space the links were computed in (the map's layout reads it)."""
 
@@ -50,6 +54,11 @@ class Atlas:
     def topic_of(self) -> dict[str, str]:
         """Paper id -> id of its automatic topic."""
         return {pid: t.id for t in self.topics for pid in t.papers}
+
+    def area_of(self, paper_id: str) -> Tag | None:
+        """The area of a paper's primary tag (its rule tag, else its inferred one), if any."""
+        first = (*self.tags.get(paper_id, ()), *(t.tag for t in self.inferred.get(paper_id, ())))
+        return self.taxonomy.area_of(first[0]) if first else None
 
     @property
     def papers(self) -> tuple[Paper, ...]:
@@ -72,7 +81,7 @@ class Atlas:
         data = {"id": paper.id, "url": url, **paper.to_json()}
         data["tags"] = list(self.tags.get(paper.id, ()))
         data["inferred_tags"] = [
-            {"id": t.tag, "support": t.support, "of": t.of} for t in self.inferred.get(paper.id, ())
+            {"id": t.tag, "similarity": t.similarity} for t in self.inferred.get(paper.id, ())
         ]
         data["topic"] = self.topic_of.get(paper.id)
         data["related"] = [
@@ -92,28 +101,31 @@ class Atlas:
 
 @dataclass
 class AtlasCache:
-    """What one build can hand the next (``mkdocs serve``): parsed files, the taxonomy, paper tags.
+    """What one build can hand the next (``mkdocs serve``): parsed files, the taxonomy, rule evidence.
 
-    Tags depend only on a paper's title and abstract and on the taxonomy, so they are kept per
-    (title, abstract) for as long as the taxonomy file is byte-for-byte the same. Related papers
-    and mentions depend on the whole corpus and are recomputed on every build.
+    A paper's rule evidence depends only on its title and abstract and on the taxonomy, so it is kept
+    per (title, abstract) for as long as the taxonomy file is byte-for-byte the same. The tags given
+    (the vectors' side, prototypes partly built from the corpus), related papers and mentions depend
+    on the whole corpus and are recomputed on every build.
     """
 
     listings: ListingCache = field(default_factory=ListingCache)
     taxonomy_key: str = ""
     taxonomy: tuple[Taxonomy, tuple[Diagnostic, ...]] | None = None
-    tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    tags: dict[tuple[str, str], tuple[RuleEvidence, ...]] = field(default_factory=dict)
     tag_hits: int = 0
     tag_misses: int = 0
 
 
-def infer_and_group(
-    papers: tuple[Paper, ...], space: Space, found: Neighbours, tags: Mapping[str, tuple[str, ...]]
-) -> tuple[dict[str, tuple[InferredTag, ...]], tuple[Topic, ...]]:
-    """Tags inferred from neighbours for papers no rule tags; automatic topics for the rest."""
-    inferred = infer_tags(papers, found.papers, found.scores, tags)
+def group_untagged(
+    papers: tuple[Paper, ...],
+    space: Space,
+    tags: Mapping[str, tuple[str, ...]],
+    inferred: Mapping[str, tuple[InferredTag, ...]],
+) -> Topics:
+    """Automatic topics (coherent ones only) of the papers no tag fits; the rest not yet sorted."""
     untagged = [i for i, p in enumerate(papers) if not tags.get(p.id) and p.id not in inferred]
-    return inferred, find_topics(papers, space, untagged)
+    return find_topics(papers, space, untagged)
 
 
 @contextmanager
@@ -176,10 +188,12 @@ def build_atlas(
                 if key in previous:
                     atlas_cache.tags[key] = previous[key]
             atlas_cache.tag_hits = len(atlas_cache.tags)
-            tags = tag_papers(taxonomy, corpus.papers, atlas_cache.tags)
+            evidence = rule_evidence(taxonomy, corpus.papers, atlas_cache.tags)
             atlas_cache.tag_misses = len(atlas_cache.tags) - atlas_cache.tag_hits
         else:
-            tags = tag_papers(taxonomy, corpus.papers)
+            evidence = rule_evidence(taxonomy, corpus.papers)
+        given = assign(taxonomy, [p.id for p in papers], evidence, space.semantic, space.centre)
+        tags, inferred = given.tags, given.inferred
     with _timed(timings, "mentions"):
         outgoing = mentions(corpus.papers)
         incoming = backlinks(outgoing)
@@ -187,9 +201,9 @@ def build_atlas(
         found = neighbours()
         related = related_from(found, corpus.papers, tags)
     with _timed(timings, "topics"):
-        inferred, topics = infer_and_group(papers, space, found, tags)
+        grouped = group_untagged(papers, space, tags, inferred)
     diagnostics = [*corpus.diagnostics, *taxonomy_problems]
-    diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, papers, tags, inferred, topics)
+    diagnostics += coverage_diagnostics(str(taxonomy_path), taxonomy, papers, tags, inferred, grouped)
     return Atlas(
         corpus=corpus,
         taxonomy=taxonomy,
@@ -199,6 +213,7 @@ def build_atlas(
         mentioned_by=incoming,
         diagnostics=tuple(diagnostics),
         inferred=inferred,
-        topics=topics,
+        topics=grouped.topics,
+        unsorted=grouped.unsorted,
         space=space,
     )

@@ -1,4 +1,4 @@
-"""Every paper gets a tag: tags inferred from neighbours, automatic topics, and suggest-tags."""
+"""Tag assignment (rules and vectors), automatic topics, "Not yet sorted", and suggest-tags: on fixtures only."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import yaml
 
 from generator.atlas import build_atlas
 from generator.cli import main
-from generator.enrich.inference import InferredTag, infer_tags
+from generator.enrich.inference import InferredTag, Settings, assign, decide
 from generator.enrich.suggest import suggest, to_yaml
+from generator.enrich.tagging import Tag, Taxonomy, make_area
 from generator.enrich.taxonomy import load_taxonomy
-from generator.enrich.topics import cluster_count, find_topics, topic_id
-from generator.enrich.vectors import vectorize
+from generator.enrich.topics import MIN_COHERENCE, coherence, find_topics, keyphrases, topic_id
+from generator.enrich.vectors import Space, vectorize
 from generator.model import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
-ATLAS_CORPUS = ROOT / "tests" / "fixtures" / "atlas" / "corpus"  # the seed corpus snapshot
 NEW_TOPICS = ROOT / "tests" / "fixtures" / "new_topics"
 
 
@@ -27,29 +28,114 @@ def paper(pid: str, title: str, abstract: str = "", source: str = "corpus/a.txt:
     return Paper(pid, title, abstract, None, None, None, None, (), ("a",), (source,))
 
 
-def test_a_tag_is_inferred_when_three_of_five_neighbours_carry_it() -> None:
-    papers = [paper(f"p{i}-0000000{i}", f"t{i}") for i in range(6)]
-    rows = np.array([[1, 2, 3, 4, 5]] + [[0, -1, -1, -1, -1]] * 5)
-    scores = np.array([[0.5, 0.4, 0.3, 0.2, 0.1]] + [[0.1, 0, 0, 0, 0]] * 5)
-    tags = {
-        "p1-00000001": ("a", "b"),
-        "p2-00000002": ("a",),
-        "p3-00000003": ("a", "b"),
-        "p4-00000004": ("c",),
-    }
-    inferred = infer_tags(papers, rows, scores, tags)
-    # "a": 3 of 5, 1.2 of 1.5 of the similarity; "b": only 2; "c": 1. Tagged papers get nothing.
-    assert inferred == {"p0-00000000": (InferredTag("a", 3, 5),)}
+# -- assignment: rules and vectors -------------------------------------------------------------------
+
+DIFFUSION = Tag(
+    "diffusion-models",
+    "Diffusion models",
+    "Denoising diffusion models.",
+    "gen",
+    phrases=("diffusion model", "score matching"),
+    ambiguous=("diffusion",),
+)
+GRAPHS = Tag("graph-neural-networks", "GNNs", "Graph networks.", "geo", phrases=("graph neural network",))
+LLM = Tag(
+    "large-language-models",
+    "LLMs",
+    "Language models.",
+    "lang",
+    phrases=("language model",),
+    yields_to=("any",),
+)
+AREAS = (
+    make_area("gen", "Generation", "G.", ("cs.CV",)),
+    make_area("geo", "Geometry", "G.", ("cs.LG",)),
+    make_area("lang", "Language", "L.", ("cs.CL",)),
+)
+TAXONOMY = Taxonomy([DIFFUSION, GRAPHS, LLM], AREAS)
 
 
-def test_support_without_share_of_similarity_infers_nothing() -> None:
-    papers = [paper(f"p{i}-0000000{i}", f"t{i}") for i in range(6)]
-    rows = np.array([[1, 2, 3, 4, 5]] + [[-1] * 5] * 5)
-    scores = np.array([[0.9, 0.8, 0.1, 0.1, 0.1]] + [[0.0] * 5] * 5)
-    tags = {"p3-00000003": ("a",), "p4-00000004": ("a",), "p5-00000005": ("a",), "p1-00000001": ("b",)}
-    # "a" is carried by 3 of 5 neighbours but they hold 0.3 of 2.0 of the similarity.
-    assert infer_tags(papers, rows, scores, tags) == {}
-    assert infer_tags(papers, rows, scores, tags, min_share=0.1) == {"p0-00000000": (InferredTag("a", 3, 5),)}
+def run(
+    texts: list[tuple[str, str]], similarity: list[list[float]] | None, **settings: float
+) -> list[list[str]]:
+    evidence = [TAXONOMY.evidence(t, a) for t, a in texts]
+    plain = np.zeros((len(texts), 3), dtype=np.float32)
+    ambiguous = np.zeros_like(plain)
+    for i, found in enumerate(evidence):
+        for e in found:
+            plain[i, e.tag], ambiguous[i, e.tag] = e.plain, e.ambiguous
+    sim = None if similarity is None else np.asarray(similarity, dtype=np.float32)
+    kept, guessed = decide(TAXONOMY, plain, ambiguous, sim, Settings(**settings))  # type: ignore[arg-type]
+    ids = [t.id for t in TAXONOMY.tags]
+    return [[ids[j] for j in k] + [f"~{ids[j]}" for j, _ in g] for k, g in zip(kept, guessed, strict=True)]
+
+
+HEAT = ("Heat diffusion on graphs", "We study heat diffusion over the nodes.")
+
+
+def test_an_ambiguous_word_alone_does_not_tag() -> None:
+    # "diffusion" in the title scores 3, but it is ambiguous: no other rule, no vector evidence.
+    assert TAXONOMY.tag(*HEAT) == ()
+    assert run([HEAT], None) == [[]]
+    assert run([HEAT], [[0.05, 0.1, 0.0]]) == [[]]  # the vectors do not corroborate it either
+
+
+def test_an_ambiguous_word_counts_when_corroborated() -> None:
+    by_rule = ("Diffusion for images", "A diffusion model trained with score matching.")
+    assert TAXONOMY.tag(*by_rule) == ("diffusion-models",)
+    assert run([by_rule], None) == [["diffusion-models"]]
+    # Corroborated by the vectors: the paper is near the tag's prototype (and nearest of all).
+    assert run([HEAT], [[0.5, 0.1, 0.0]], corroborate=0.3, gap=0.1) == [["diffusion-models"]]
+
+
+def test_vectors_veto_a_rule_tag_they_contradict() -> None:
+    text = ("Graph neural network for molecules", "A graph neural network.")
+    assert run([text], [[0.0, 0.5, 0.0]], gap=0.1) == [["graph-neural-networks"]]
+    assert run([text], [[0.6, 0.2, 0.0]], gap=0.1, strong=1.0) == [[]]  # another tag is far nearer
+
+
+def test_primary_tag_first_and_broad_tags_yield() -> None:
+    text = ("A graph neural network meets a diffusion model", "A language model, a graph neural network.")
+    # Graphs: title + abstract hit; diffusion: title hit only; LLM is broad and yields to any other tag.
+    assert run([text], None, keep_share=0.0, max_tags=3) == [["graph-neural-networks", "diffusion-models"]]
+    assert run([text], [[0.4, 0.1, 0.1]], keep_share=0.0, max_tags=3, gap=1.0) == [
+        ["diffusion-models", "graph-neural-networks"]
+    ]
+    assert run([("A language model", "")], None) == [["large-language-models"]]
+
+
+def test_strong_vector_evidence_alone_infers_a_tag() -> None:
+    text = ("Denoising images step by step", "Nothing any rule matches.")
+    assert run([text], [[0.6, 0.1, 0.0]], strong=0.5, margin=0.1) == [["~diffusion-models"]]
+    assert run([text], [[0.6, 0.55, 0.0]], strong=0.5, margin=0.1) == [[]]  # not clearly the nearest
+
+
+def test_assign_uses_prototypes_from_the_shared_space() -> None:
+    papers = [paper(f"p{i}-{i:08x}", t, a) for i, (t, a) in enumerate(ROBOTS + ATTACKS)]
+    space = vectorize(papers)
+    taxonomy = Taxonomy(
+        [
+            Tag(
+                "robots",
+                "Robot learning",
+                "Robots that learn locomotion and grasping.",
+                phrases=("quadruped",),
+            ),
+            Tag(
+                "attacks",
+                "Prompt injection",
+                "Attacks on language model agents.",
+                phrases=("prompt injection",),
+            ),
+        ]
+    )
+    evidence = [taxonomy.evidence(p.title, p.abstract) for p in papers]
+    given = assign(taxonomy, [p.id for p in papers], evidence, space.semantic, space.centre)
+    assert given.tags[papers[2].id] == ("robots",)  # "Quadruped robot gait transitions"
+    assert given.tags[papers[4].id] == ("attacks",)
+    assert all(isinstance(t, InferredTag) for ts in given.inferred.values() for t in ts)
+    rules_only = assign(taxonomy, [p.id for p in papers], evidence, None, None)
+    assert rules_only.inferred == {}
 
 
 ROBOTS = [
@@ -98,79 +184,89 @@ def two_topic_papers() -> list[Paper]:
     ]
 
 
-def test_topics_group_similar_papers_and_are_named_by_their_terms() -> None:
+def test_coherent_clusters_become_topics_named_by_keyphrases() -> None:
     papers = two_topic_papers()
-    topics = find_topics(papers, vectorize(papers), list(range(len(papers))))
-    assert cluster_count(len(papers)) == 2
-    groups = sorted(sorted(t.papers) for t in topics)
+    found = find_topics(papers, vectorize(papers), list(range(len(papers))))
+    groups = sorted(sorted(t.papers) for t in found.topics)
     assert groups == [[p.id for p in papers[:4]], [p.id for p in papers[4:]]]
-    names = {t.papers[0]: t.terms for t in topics}
-    assert "robot" in names[papers[0].id]
-    assert {"injection", "prompt", "jailbreak"} & set(names[papers[4].id])
+    assert all(t.coherence >= MIN_COHERENCE for t in found.topics)
+    # Names are keyphrases of two or three words, never single words.
+    for topic in found.topics:
+        assert topic.terms and all(len(term.split()) >= 2 for term in topic.terms), topic.terms
+    names = {t.papers[0]: " ".join(t.terms) for t in found.topics}
+    assert "robot" in names[papers[0].id] or "locomotion" in names[papers[0].id]
+    assert "injection" in names[papers[4].id] or "jailbreak" in names[papers[4].id]
     # The id comes from the founding paper (first file, first line), not from the cluster's makeup.
-    assert {t.id for t in topics} == {topic_id(papers[0]), topic_id(papers[4])}
-    assert find_topics(papers, vectorize(papers), list(range(len(papers)))) == topics
+    assert {t.id for t in found.topics} == {topic_id(papers[0]), topic_id(papers[4])}
+    assert find_topics(papers, vectorize(papers), list(range(len(papers)))) == found
 
 
-def test_a_topic_keeps_its_id_when_the_corpus_grows() -> None:
+def test_an_incoherent_cluster_waits_not_yet_sorted() -> None:
+    # Six papers whose semantic vectors are orthogonal: no two share anything, whatever the clusters.
+    papers = [paper(f"odd-{i}-{i:08x}", f"Paper {i}", "") for i in range(6)]
+    semantic = np.eye(6, dtype=np.float32)
+    assert coherence(semantic) < MIN_COHERENCE
+    space = Space(sp.csr_matrix(np.eye(6, dtype=np.float32)), np.array([f"w{i}" for i in range(6)]), semantic)
+    found = find_topics(papers, space, list(range(6)))
+    assert found.topics == ()
+    assert found.unsorted == tuple(sorted(p.id for p in papers))
+
+
+def test_coherence_is_the_mean_pairwise_cosine() -> None:
+    rows = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    brute = np.mean([rows[i] @ rows[j] for i in range(3) for j in range(3) if i != j])
+    assert coherence(rows) == pytest.approx(brute)
+
+
+def test_keyphrases_prefer_multiword_phrases_that_several_members_use() -> None:
     papers = two_topic_papers()
-    before = find_topics(papers, vectorize(papers), list(range(len(papers))))
-    # A later file with papers on both topics, whose ids sort first.
-    newcomers = [
-        paper(
-            "aaa-robot-00000001",
-            "Robot locomotion on stairs",
-            "A quadruped robot gait for locomotion.",
-            "corpus/t.txt:3",
-        ),
-        paper(
-            "aaa-inject-00000002",
-            "Prompt injection in email agents",
-            "Prompt injection hijacks agents.",
-            "corpus/t.txt:9",
-        ),
-    ]
-    grown = newcomers + papers
-    after = find_topics(grown, vectorize(grown), list(range(len(grown))))
-    assert {t.id for t in after} == {t.id for t in before}
+    [robots, attacks] = keyphrases([papers[:4], papers[4:]], [])
+    assert all(len(k.split()) >= 2 for k in (*robots, *attacks))
+    assert len(set(robots)) == len(robots)
 
 
-def test_clusters_of_one_paper_join_a_larger_one() -> None:
-    papers = [
-        *two_topic_papers(),
-        paper("odd-00000099", "Protein folding kinetics", "Folding of proteins.", "corpus/z.txt:1"),
-    ]
-    topics = find_topics(papers, vectorize(papers), list(range(len(papers))))
-    assert all(len(t.papers) > 1 for t in topics)
-    assert sum(len(t.papers) for t in topics) == len(papers)
+FIXTURE_TAXONOMY = """\
+areas:
+  - id: learning
+    name: Learning
+    description: Learning in general.
+    arxiv: [cs.LG]
+tags:
+  - id: reinforcement-learning
+    name: Reinforcement learning
+    description: Agents that learn from reward.
+    parent: learning
+    match:
+      phrases: [reinforcement learning, policy gradient]
+"""
 
 
 @pytest.fixture(scope="module")
 def grown_atlas(tmp_path_factory: pytest.TempPathFactory):
     corpus = tmp_path_factory.mktemp("corpus")
-    for f in ATLAS_CORPUS.glob("*.txt"):
-        shutil.copy(f, corpus)
     for f in NEW_TOPICS.glob("*.txt"):
         shutil.copy(f, corpus)
-    return corpus, build_atlas(corpus, ROOT / "taxonomy.yml")
+    taxonomy = corpus.parent / "taxonomy.yml"
+    taxonomy.write_text(FIXTURE_TAXONOMY, encoding="utf-8")
+    return corpus, taxonomy, build_atlas(corpus, taxonomy)
 
 
-def test_every_paper_has_a_tag_also_on_topics_the_taxonomy_lacks(grown_atlas) -> None:
-    _, atlas = grown_atlas
-    untagged = [p.id for p in atlas.papers if not atlas.tags.get(p.id)]
-    assert untagged  # robotics and LLM security are not in the taxonomy
-    assert all(pid in atlas.inferred or pid in atlas.topic_of for pid in untagged)
+def test_papers_no_tag_fits_join_a_topic_or_wait_unsorted(grown_atlas) -> None:
+    _, _, atlas = grown_atlas
+    untagged = [p.id for p in atlas.papers if not atlas.tags.get(p.id) and p.id not in atlas.inferred]
+    assert untagged  # robotics and LLM security are not in this taxonomy
+    assert all((pid in atlas.topic_of) != (pid in atlas.unsorted) for pid in untagged)
     assert not set(atlas.inferred) & set(atlas.topic_of)
-    # Inferred tags are kept apart from the rule tags they were inferred from.
-    assert all(not atlas.tags.get(pid) for pid in atlas.inferred)
     assert atlas.topics
 
 
 def test_suggested_entries_are_valid_taxonomy_and_tag_what_they_say(grown_atlas, tmp_path: Path) -> None:
-    _, atlas = grown_atlas
+    _, _, atlas = grown_atlas
     suggestions = suggest(atlas)
     assert len(suggestions) == len(atlas.topics)
     for s in suggestions:
+        assert s.tag.name == s.topic.name  # suggest-tags names a tag as its topic is named
+        assert s.tag.phrases[: len(s.topic.terms)] == s.topic.terms
         text = to_yaml(s, atlas)
         taxonomy_file = tmp_path / f"{s.tag.id}.yml"
         taxonomy_file.write_text("tags:\n" + text, encoding="utf-8")
@@ -185,8 +281,8 @@ def test_suggested_entries_are_valid_taxonomy_and_tag_what_they_say(grown_atlas,
 
 
 def test_suggest_tags_command(grown_atlas, capsys) -> None:
-    corpus, atlas = grown_atlas
-    assert main(["suggest-tags", "--corpus", str(corpus), "--taxonomy", str(ROOT / "taxonomy.yml")]) == 0
+    corpus, taxonomy, atlas = grown_atlas
+    assert main(["suggest-tags", "--corpus", str(corpus), "--taxonomy", str(taxonomy)]) == 0
     out = capsys.readouterr().out
     for topic in atlas.topics:
         assert f"# Automatic topic {topic.id}," in out

@@ -134,10 +134,10 @@ def test_data_file_lists_every_paper_with_its_card(views: SiteViews) -> None:
     listings = Listings(views)
     files = dict(listings.data_files())
     assert sorted(files) == sorted(lst.data_path for lst in listings.lists().values())
-    data = json.loads(files["tags/memory/cards.json"])
-    assert data["v"] == 1 and data["count"] == len(data["rows"]) == 2
+    data = json.loads(files["tags/listing-shapes/cards.json"])
+    assert data["v"] == 1 and data["count"] == len(data["rows"]) == 3
     ids = [row[0] for row in data["rows"]]
-    assert ids == [p.id for s in listings.lists()["tags/memory.md"].sections for p in s.items]
+    assert ids == [p.id for s in listings.lists()["tags/listing-shapes.md"].sections for p in s.items]
     prefix, suffix = data["paper"]
     assert (prefix, suffix) == ("../../papers/", "/")
     for row in data["rows"]:
@@ -192,9 +192,9 @@ def test_timeline_months_link_to_the_page_that_starts_them(views: SiteViews) -> 
 
 def test_without_directory_urls_links_and_data_files_follow(views: SiteViews) -> None:
     listings = Listings(SiteViews(views.atlas, Routes(directory_urls=False)), per_page=1)
-    assert listings.page("tags/memory.md").data == "memory/cards.json"
-    assert listings.page("tags/memory/page/2.md").data == "../cards.json"
-    data = json.loads(dict(listings.data_files())["tags/memory/cards.json"])
+    assert listings.page("tags/listing-shapes.md").data == "listing-shapes/cards.json"
+    assert listings.page("tags/listing-shapes/page/2.md").data == "../cards.json"
+    data = json.loads(dict(listings.data_files())["tags/listing-shapes/cards.json"])
     assert data["paper"] == ["../../papers/", ".html"]
     assert all(chip[1].startswith("../") and chip[1].endswith(".html") for chip in data["chips"])
 

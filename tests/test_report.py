@@ -145,7 +145,7 @@ def test_summary_counts_problems_by_kind(atlas) -> None:
     by_name = {row[0]: row[1:] for row in rows}
     assert by_name['title "…" has no abstract \\(truncated entry?\\)'] == ["2", "0", "0"]
     assert by_name["cut\\-off"] == ["0", "1", "0"]
-    assert by_name["inferred"] == ["0", "0", "1"]  # no rule tags it; its 3 neighbours carry "attention"
+    assert by_name["unsorted"] == ["0", "0", "1"]  # no tag fits it, and it shares no coherent topic
     assert by_name["ignored: not a \\.txt listing"] == ["0", "0", "1"]
     assert rows[0][0].startswith("title")  # most errors first
     assert rows[-1] == ["**All**", "2", str(atlas.warnings), "2"]
@@ -208,7 +208,8 @@ def test_summary_ends_with_the_outcome(atlas, fail_on: str, expected: str) -> No
 def test_summary_of_a_clean_corpus(tmp_path: Path) -> None:
     atlas = build_atlas(FIXTURES / "site" / "corpus", TAXONOMY, ListingCache())
     text = job_summary(atlas, fail_on="error")
-    assert _rows(text, "| Problems by kind")[-1] == ["**All**", "0", "0", "3"]  # banner words, capture year
+    # banner words, capture year, and the fixture tag that no paper carries (information)
+    assert _rows(text, "| Problems by kind")[-1] == ["**All**", "0", "0", "4"]
     assert _overview(text)["Papers in automatic topics"] == "0 in 0 topics"
     assert text.rstrip().endswith("each entry is skipped or degraded as reported.")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import textwrap
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from generator.enrich.taxonomy import load_taxonomy
 from generator.model import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
-ATLAS_CORPUS = ROOT / "tests" / "fixtures" / "atlas" / "corpus"  # the seed corpus snapshot
 TAXONOMY_FILE = ROOT / "taxonomy.yml"
-CORPUS = ATLAS_CORPUS
 
 
 def make_tag(
@@ -481,6 +478,97 @@ INVALID_CASES = [
 ]
 
 
+AREA = "areas:\n  - id: area-a\n    name: A\n    description: An area.\n    arxiv: [cs.CL]\n"
+
+INVALID_CASES += [
+    pytest.param(
+        AREA
+        + "  - id: area-b\n    name: B\n    description: B.\n"
+        + "tags:\n"
+        + tag_entry("t", "    parent: area-a\n"),
+        "id: area-b",
+        "missing required key 'arxiv'",
+        id="area-without-arxiv",
+    ),
+    pytest.param(
+        AREA
+        + "  - id: area-c\n    name: C\n    description: C.\n    arxiv: [CL]\n"
+        + "tags:\n"
+        + tag_entry("t"),
+        "id: area-c",
+        "is not an arXiv category",
+        id="area-bad-arxiv",
+    ),
+    pytest.param(
+        AREA
+        + "  - id: area-a\n    name: A2\n    description: A.\n    arxiv: [cs.CV]\n"
+        + "tags:\n"
+        + tag_entry("t"),
+        "id: area-a#2",
+        "duplicate area id 'area-a'",
+        id="area-duplicate",
+    ),
+    pytest.param(
+        AREA + "tags:\n" + tag_entry("area-a", "    parent: area-a\n"),
+        "id: area-a#2",
+        "already an area",
+        id="tag-id-is-an-area-id",
+    ),
+    pytest.param(
+        AREA + "tags:\n" + tag_entry("t1", "    parent: area-a\n") + tag_entry("t2", "    parent: t1\n"),
+        "id: t2",
+        "is a tag, not an area",
+        id="three-levels",
+    ),
+    pytest.param(
+        AREA + "tags:\n" + tag_entry("t1", "    parent: nowhere\n"),
+        "id: t1",
+        "unknown parent 'nowhere'",
+        id="unknown-area",
+    ),
+    pytest.param(
+        "tags:\n"
+        + tag_entry("t1", match="      phrases: [diffusion model, kernel]\n      ambiguous: [kernel]\n"),
+        "id: t1",
+        "'kernel' is both a phrase and ambiguous",
+        id="phrase-and-ambiguous",
+    ),
+    pytest.param(
+        "tags:\n" + tag_entry("t1", "    yields_to: [nobody]\n"),
+        "id: t1",
+        "yields_to names 'nobody'",
+        id="yields-to-unknown",
+    ),
+]
+
+
+def test_load_areas_and_ambiguous_rules(tmp_path: Path) -> None:
+    text = (
+        AREA
+        + "tags:\n"
+        + tag_entry(
+            "diff",
+            "    parent: area-a\n    yields_to: any\n",
+            "      phrases: [diffusion model]\n      ambiguous: [diffusion]\n",
+        )
+    )
+    taxonomy, diagnostics = load_taxonomy(write(tmp_path, text))
+    assert diagnostics == []
+    [area] = taxonomy.areas
+    assert (
+        area.is_area and area.arxiv == ("cs.CL",) and taxonomy.children("area-a") == (taxonomy.by_id["diff"],)
+    )
+    assert [t.id for t in taxonomy.tags] == ["diff"] and [t.id for t in taxonomy.pages] == ["area-a", "diff"]
+    assert taxonomy.area_of("diff") == area
+    tag = taxonomy.by_id["diff"]
+    assert tag.ambiguous == ("diffusion",) and tag.yields_to == ("any",)
+    assert taxonomy.tag("Heat diffusion", "") == ()  # alone, an ambiguous word never tags
+    assert taxonomy.tag("Diffusion", "a diffusion model") == ("diff",)  # corroborated by a phrase
+    [evidence] = taxonomy.evidence("Heat diffusion", "")
+    assert (evidence.plain, evidence.ambiguous) == (0, 3)
+    assert evidence.score(corroborated=True) == 3 and evidence.score(corroborated=False) == 0
+
+
 @pytest.mark.parametrize(("text", "marker", "message"), INVALID_CASES)
 def test_validation_errors_carry_the_tag_line(tmp_path: Path, text: str, marker: str, message: str) -> None:
     path = write(tmp_path, text)
@@ -536,133 +624,135 @@ def test_duplicate_rules_are_warnings_not_errors(tmp_path: Path) -> None:
 # -- the real taxonomy -----------------------------------------------------------------------------
 
 
+OLD_TAG_IDS = (
+    "architectures attention-transformers linear-attention convolutional-networks recurrent-networks "
+    "state-space-models mixture-of-experts activation-functions hypernetworks-weight-space "
+    "complex-valued-networks neural-architecture-search efficient-deep-learning quantization pruning-sparsity "
+    "tensors tensor-networks tensor-decomposition theory expressivity-approximation generalization "
+    "kernel-methods training-dynamics category-theory optimization geometric-deep-learning "
+    "equivariance-symmetry graph-neural-networks scientific-ml neural-operators-pdes physics-inspired "
+    "neuroscience spiking-neural-networks hopfield-associative-memory learning-rules generative-models "
+    "diffusion-models probabilistic-deep-learning statistical-learning representation-learning "
+    "continual-learning interpretability robustness-safety large-language-models reinforcement-learning "
+    "computer-vision neural-fields signal-processing neuro-symbolic"
+).split()
+
+
 def test_real_taxonomy_is_valid_and_documented() -> None:
     taxonomy, diagnostics = load_taxonomy(TAXONOMY_FILE)
     assert [str(d) for d in diagnostics] == []
-    assert 30 <= len(taxonomy) <= 50
-    for tag in taxonomy.tags:
+    assert 90 <= len(taxonomy) <= 130
+    assert 20 <= len(taxonomy.areas) <= 30
+    for tag in taxonomy.pages:
         assert tag.name.strip(), tag.id
         assert len(tag.description) >= 30, tag.id
         assert tag.description.rstrip().endswith("."), tag.id
-    assert len(taxonomy.roots()) <= 20
-    # The areas the atlas promises, with the hierarchy it documents.
+    for area in taxonomy.areas:
+        assert area.arxiv, area.id
+        assert taxonomy.children(area.id), area.id
+    # Two levels: every tag under an area.
+    for tag in taxonomy.tags:
+        assert tag.parent in {a.id for a in taxonomy.areas}, tag.id
     required = {
+        "web-agents": "agents",
+        "vision-language-action": "robotics",
+        "ocr": "documents",
+        "spoken-language-models": "speech-audio",
+        "rl-for-llms": "alignment",
+        "jailbreaks": "safety",
         "tensor-networks": "tensors",
-        "tensor-decomposition": "tensors",
         "kernel-methods": "theory",
-        "quantization": "efficient-deep-learning",
-        "pruning-sparsity": "efficient-deep-learning",
-        "graph-neural-networks": "geometric-deep-learning",
-        "equivariance-symmetry": "geometric-deep-learning",
-        "spiking-neural-networks": "neuroscience",
-        "hopfield-associative-memory": "neuroscience",
-        "state-space-models": "architectures",
-        "attention-transformers": "architectures",
-        "linear-attention": "attention-transformers",
-        "complex-valued-networks": "architectures",
-        "neural-operators-pdes": "scientific-ml",
-        "physics-inspired": "scientific-ml",
-        "diffusion-models": "generative-models",
-        "neural-architecture-search": "architectures",
-        "training-dynamics": "theory",
-        "expressivity-approximation": "theory",
+        "quantization": "efficiency",
+        "efficient-deep-learning": "efficiency",
+        "generative-models": "image-generation",
+        "scientific-ml": "science",
+        "linear-attention": "architectures",
+        "reinforcement-learning": "learning",
     }
     for tag_id, parent in required.items():
         assert taxonomy.by_id[tag_id].parent == parent, tag_id
-    for tag_id in ("optimization", "large-language-models", "reinforcement-learning", "computer-vision"):
-        assert taxonomy.by_id[tag_id].parent is None
 
 
-# -- the seed corpus (its snapshot in tests/fixtures/atlas; `check` reports a tag no paper uses) ----
+def test_old_tag_urls_still_exist() -> None:
+    """Every id of the old 48-tag taxonomy is still a page (tags/<id>/): a tag, or an area."""
+    taxonomy, _ = load_taxonomy(TAXONOMY_FILE)
+    assert len(OLD_TAG_IDS) == 48
+    assert sorted(set(OLD_TAG_IDS) - set(taxonomy.by_id)) == []
+    for area_id in ("architectures", "theory", "tensors", "geometric-deep-learning", "neuroscience"):
+        assert taxonomy.by_id[area_id].is_area
 
 
-def corpus_papers() -> dict[str, str]:
-    """Title -> abstract, by a deliberately simple pairing (to be replaced by the real parser).
-
-    Non-blank lines only; a line of 150+ characters is an abstract and the line before it is its
-    title; a "Subscribe" glued to the first title is dropped. Duplicate titles keep the first abstract.
-    """
-    papers: dict[str, str] = {}
-    for path in sorted(CORPUS.glob("*.txt")):
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        for previous, line in itertools.pairwise(lines):
-            if len(line) >= 150:
-                title = previous.removeprefix("Subscribe") if previous != "Subscribe" else previous
-                papers.setdefault(title, line)
-    return papers
+AMBIGUOUS_WORDS = (
+    "diffusion",
+    "agent",
+    "attribution",
+    "symmetry",
+    "tokenizer",
+    "kernel",
+    "attention",
+    "transformer",
+)
 
 
-@pytest.fixture(scope="module")
-def real() -> tuple[Taxonomy, dict[str, tuple[str, ...]]]:
-    taxonomy, diagnostics = load_taxonomy(TAXONOMY_FILE)
-    assert not diagnostics
-    papers = corpus_papers()
-    return taxonomy, {title: taxonomy.tag(title, abstract) for title, abstract in papers.items()}
+def test_words_with_two_meanings_are_never_plain_phrases() -> None:
+    taxonomy, _ = load_taxonomy(TAXONOMY_FILE)
+    for tag in taxonomy.tags:
+        plain = {_normalize(p) for p in (*tag.phrases, *tag.aliases)}
+        assert not plain & set(AMBIGUOUS_WORDS), (tag.id, plain & set(AMBIGUOUS_WORDS))
 
 
-def test_corpus_pairing_looks_sane(real: tuple[Taxonomy, dict[str, tuple[str, ...]]]) -> None:
-    _, tags = real
-    assert len(tags) > 300
-    assert "Supervised Learning with Quantum-Inspired Tensor Networks" in tags
-    assert not any(title.startswith("Subscribe") for title in tags)
-
-
-def test_every_paper_gets_a_tag(real: tuple[Taxonomy, dict[str, tuple[str, ...]]]) -> None:
-    _, tags = real
-    untagged = sorted(title for title, found in tags.items() if not found)
-    assert untagged == []
+def _normalize(word: str) -> str:
+    return " ".join(word.lower().replace("-", " ").split())
 
 
 @pytest.mark.parametrize(
-    ("title", "present", "absent"),
+    ("title", "abstract", "present", "absent"),
     [
-        ("Supervised Learning with Quantum-Inspired Tensor Networks", {"tensor-networks"}, set()),
-        ("Kimi Linear: An Expressive, Efficient Attention Architecture", {"linear-attention"}, set()),
-        ("E(n) Equivariant Graph Neural Networks", {"equivariance-symmetry", "graph-neural-networks"}, set()),
-        ("Adam: A Method for Stochastic Optimization", {"optimization"}, set()),
         (
-            "TorchNTK: A Library for Calculation of Neural Tangent Kernels of PyTorch Models",
-            {"kernel-methods"},
+            "Heat Diffusion on Graphs",
+            "We model heat diffusion between nodes of a graph.",
+            set(),
+            {"diffusion-models"},
+        ),
+        (
+            "A Speech Tokenizer for Spoken Dialogue",
+            "We quantize speech into discrete tokens with residual vector quantization.",
+            {"spoken-language-models"},
+            {"quantization"},
+        ),
+        (
+            "Citing Sources in Long Answers",
+            "Attribution of each claim to retrieved documents in retrieval-augmented generation.",
+            {"retrieval-augmented-generation"},
+            {"interpretability"},
+        ),
+        (
+            "WebArena Agents That Browse",
+            "An LLM agent trained with reinforcement learning.",
+            {"web-agents"},
             set(),
         ),
+        ("Kimi Linear: An Expressive, Efficient Attention Architecture", "", {"linear-attention"}, set()),
+        ("Supervised Learning with Quantum-Inspired Tensor Networks", "", {"tensor-networks"}, set()),
+        (
+            "E(n) Equivariant Graph Neural Networks",
+            "",
+            {"equivariance-symmetry", "graph-neural-networks"},
+            set(),
+        ),
+        ("INSTA-BNN: Binary Neural Network with INSTAnce-aware Threshold", "", {"quantization"}, set()),
         (
             "Spiking Denoising Diffusion Probabilistic Models",
+            "",
             {"spiking-neural-networks", "diffusion-models"},
-            {"probabilistic-deep-learning"},
-        ),
-        (
-            "Tensor Programs IVb: Adaptive Optimization in the Infinite-Width Limit",
-            {"kernel-methods"},
-            {"tensors", "efficient-deep-learning", "neuro-symbolic"},
-        ),
-        (
-            "INSTA-BNN: Binary Neural Network with INSTAnce-aware Threshold",
-            {"quantization"},
-            {"probabilistic-deep-learning"},
-        ),
-        ("Adversarial Feature Learning", {"generative-models"}, {"training-dynamics"}),
-        (
-            "Physical world assistive signals for deep neural network classifiers"
-            " -- neither defense nor attack",
             set(),
-            {"signal-processing", "scientific-ml"},
         ),
-        (
-            "FreeDoM: Training-Free Energy-Guided Conditional Diffusion Model",
-            {"diffusion-models"},
-            {"physics-inspired"},
-        ),
-        (
-            "Early Neuron Alignment in Two-layer ReLU Networks with Small Initialization",
-            {"training-dynamics"},
-            {"activation-functions"},
-        ),
+        ("Attention to Detail in Kernel Launches", "We tune the GPU kernel.", set(), {"kernel-methods"}),
     ],
 )
-def test_spot_checks(
-    real: tuple[Taxonomy, dict[str, tuple[str, ...]]], title: str, present: set[str], absent: set[str]
-) -> None:
-    _, tags = real
-    found = set(tags[title])
+def test_rules_of_the_real_taxonomy(title: str, abstract: str, present: set[str], absent: set[str]) -> None:
+    """The rules alone (no vectors): ambiguous words never tag on their own."""
+    taxonomy, _ = load_taxonomy(TAXONOMY_FILE)
+    found = set(taxonomy.tag(title, abstract))
     assert present <= found, found
     assert not (absent & found), found

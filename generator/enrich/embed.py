@@ -248,12 +248,28 @@ def paper_vectors(papers: Sequence[Paper], cache: VectorCache | None = None) -> 
     A handful of papers says little about that direction (two papers centred on their own mean
     point in opposite directions), so below ``CENTRE_PRIOR`` papers only part of it is removed.
     """
+    return paper_vectors_and_centre(papers, cache)[0]
+
+
+def paper_vectors_and_centre(
+    papers: Sequence[Paper], cache: VectorCache | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`paper_vectors` and the direction removed from them (:func:`centred` places any other
+    text, such as a tag's description, in the same space)."""
     if not papers:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.zeros((0, DIMENSIONS), dtype=np.float32), np.zeros(DIMENSIONS, dtype=np.float32)
     texts = [paper_text(p) for p in papers]
     raw = (cache or VectorCache(None)).vectors(texts)
     unit = _normalized(raw.astype(np.float64))
-    return _normalized(unit - unit.sum(axis=0) / max(len(unit), CENTRE_PRIOR)).astype(np.float32)
+    centre = unit.sum(axis=0) / max(len(unit), CENTRE_PRIOR)
+    return _normalized(unit - centre).astype(np.float32), centre.astype(np.float32)
+
+
+def centred(raw: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Raw vectors (of :meth:`StaticModel.encode`) as unit rows of the papers' space, whose removed
+    direction is ``centre`` (:func:`paper_vectors_and_centre`)."""
+    unit = _normalized(raw.astype(np.float64))
+    return _normalized(unit - centre.astype(np.float64)).astype(np.float32)
 
 
 def _normalized(rows: np.ndarray) -> np.ndarray:

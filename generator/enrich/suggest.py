@@ -1,5 +1,8 @@
 """``python -m generator suggest-tags``: each automatic topic as a ready-to-paste taxonomy entry.
 
+The entry is named as the topic is (its keyphrases, :mod:`generator.enrich.topics`), and its phrases
+start with those keyphrases.
+
 For a topic, candidate phrases are the words and word pairs that several of its members use (stop
 words and words every paper uses left out). Phrases are chosen greedily, scored as the taxonomy
 scores them: each time the one that would tag the most members not yet tagged, less twice the
@@ -122,15 +125,13 @@ def suggest(atlas: Atlas) -> tuple[Suggestion, ...]:
     for topic in sorted(atlas.topics, key=lambda t: (-len(t.papers), t.id)):
         members = [by_id[pid] for pid in topic.papers]
         member_ids = set(topic.papers)
-        phrases = _choose(members, atlas.papers)
-        if not phrases:
-            phrases = list(topic.terms[:1])
-        tag_id = _unique_id(slugify(" ".join(phrases[:2]) or topic.id, 40), taken)
+        # The topic's keyphrases (its name) first, then the phrases that tag most of its members.
+        phrases = list(dict.fromkeys([*topic.terms, *_choose(members, atlas.papers)]))[:MAX_PHRASES]
+        tag_id = _unique_id(slugify(topic.terms[0] if topic.terms else topic.id, 40), taken)
         taken.add(tag_id)
-        name = " & ".join(phrases[:2])
         tag = Tag(
             id=tag_id,
-            name=name[:1].upper() + name[1:],
+            name=topic.name,
             description=f"Papers about {', '.join(phrases)} (suggested from the automatic topic {topic.id}).",
             phrases=tuple(phrases),
         )

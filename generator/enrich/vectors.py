@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from generator.enrich.embed import VectorCache, paper_vectors
+from generator.enrich.embed import VectorCache, paper_vectors_and_centre
 from generator.model import Paper
 from generator.parallel import call_in_background
 
@@ -36,6 +36,8 @@ class Space:
     vocab: np.ndarray
     semantic: np.ndarray | None = None
     lexical_weight: float = LEXICAL_WEIGHT
+    centre: np.ndarray | None = None
+    """The direction removed from the semantic vectors (:func:`generator.enrich.embed.centred`)."""
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
@@ -74,9 +76,12 @@ def vectorize(
         return Space(sp.csr_matrix((0, 0), dtype=np.float32), np.array([], dtype=object))
     if not semantic:
         return Space(*_vectorize(papers))
-    encoded = call_in_background(lambda: paper_vectors(papers, cache), len(papers) if background else 0)
+    encoded = call_in_background(
+        lambda: paper_vectors_and_centre(papers, cache), len(papers) if background else 0
+    )
     matrix, vocab = _vectorize(papers)
-    return Space(matrix, vocab, encoded())
+    unit, centre = encoded()
+    return Space(matrix, vocab, unit, centre=centre)
 
 
 def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -312,10 +312,13 @@ class Trends:
 
     def tag(self, tag_id: str) -> Markup:
         if self._tag_years is None:
-            per: dict[str, Counter[str]] = {t.id: Counter() for t in self.atlas.taxonomy.tags}
+            taxonomy = self.atlas.taxonomy
+            per: dict[str, Counter[str]] = {t.id: Counter() for t in taxonomy.pages}
             for p in self.atlas.papers:
                 if p.published:
-                    for t in self.atlas.tags.get(p.id, ()):
+                    tags = self.atlas.tags.get(p.id, ())
+                    areas = {a.id for t in tags if (a := taxonomy.area_of(t)) is not None}
+                    for t in (*tags, *sorted(areas)):
                         per[t][p.published[:4]] += 1
             self._tag_years = per
         tag = self.atlas.taxonomy.by_id[tag_id]

@@ -76,7 +76,7 @@ class Exporter:
     def listings(self) -> Iterable[Listing]:
         """Every tag and collection page, with its papers newest first."""
         site = self.site_name
-        for tag in self.atlas.taxonomy.tags:
+        for tag in self.atlas.taxonomy.pages:
             yield Listing(
                 routes.tag(tag.id), f"{site}: tag {tag.name}", tag.description, self.members.tag(tag.id)
             )

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator.enrich.topics import UNSORTED_NAME
 from generator.model import Paper
 from generator.site import routes
 from generator.site.cards import Card
@@ -119,7 +120,7 @@ class Listings:
             atlas = v.atlas
             out: list[PaperList] = []
             both = ("year", "collection")
-            for tag in atlas.taxonomy.tags:
+            for tag in atlas.taxonomy.pages:
                 sections = [Section(None, None, None, v.tag_members[tag.id])]
                 inferred = v.inferred_members[tag.id]
                 if inferred:
@@ -129,6 +130,9 @@ class Listings:
             for topic in atlas.topics:
                 section = Section(None, None, None, v.topic_members(topic))
                 out.append(PaperList(routes.topic(topic.id), topic.name, (section,), topic.id, both))
+            if atlas.unsorted:
+                section = Section(None, None, None, v.unsorted_members())
+                out.append(PaperList(routes.UNSORTED, UNSORTED_NAME, (section,), "not-yet-sorted", both))
             for c in atlas.collections:
                 section = Section(None, None, None, v.collection_members(c.id))
                 out.append(PaperList(routes.collection(c.id), c.name, (section,), None, ("year",)))

@@ -120,7 +120,7 @@ class SiteMap:
                 layout_module.ITERATIONS,
             )
             digest.update(repr(params).encode())
-            for tag in self.atlas.taxonomy.tags:
+            for tag in self.atlas.taxonomy.pages:
                 digest.update(f"\x01{tag.id}\x00{tag.name}\x00{tag.parent}".encode())
             for topic in self.atlas.topics:
                 digest.update(f"\x02{topic.id}\x00{topic.name}\x00{len(topic.papers)}".encode())
@@ -140,10 +140,12 @@ class SiteMap:
 
     def tag_members(self) -> dict[str, list[int]]:
         """Tag id -> point indices of the papers that carry it (rule or inferred), ascending."""
-        members: dict[str, list[int]] = {t.id: [] for t in self.atlas.taxonomy.tags}
+        taxonomy = self.atlas.taxonomy
+        members: dict[str, list[int]] = {t.id: [] for t in taxonomy.pages}
         for i, p in enumerate(self.atlas.papers):
             seen = set(self.atlas.tags.get(p.id, ()))
             seen.update(t.tag for t in self.atlas.inferred.get(p.id, ()))
+            seen.update(a.id for t in list(seen) if (a := taxonomy.area_of(t)) is not None)
             for t in sorted(seen):
                 if t in members:
                     members[t].append(i)
@@ -185,7 +187,7 @@ class SiteMap:
                     "href": self.routes.href(src, routes.tag(t.id)),
                     "count": len(members[t.id]),
                 }
-                for t in self.atlas.taxonomy.tags
+                for t in self.atlas.taxonomy.pages
             },
             "search": relative_url("assets/javascripts/atlas-search-worker.js", page_url),
             "library": relative_url(self.VENDOR_SCRIPT, page_url),  # loaded when the reader starts

@@ -77,6 +77,9 @@ def top_tags(atlas: Atlas) -> TopTags:
     of_paper: dict[str, int] = {}
     for p in atlas.papers:
         tags = atlas.tags.get(p.id, ()) or tuple(i.tag for i in atlas.inferred.get(p.id, ()))
+        if taxonomy.areas and tags and tags[0] in root_of:
+            of_paper[p.id] = root_of[tags[0]]  # the area of its primary tag
+            continue
         counts = Counter(root_of[t] for t in tags if t in root_of)
         if counts:
             of_paper[p.id] = min(counts, key=lambda r: (-counts[r], r))

@@ -185,8 +185,9 @@ class Renderer:
             routes.HOME,
             *(routes.paper(p.id) for p in atlas.papers),
             routes.TAGS,
-            *(routes.tag(t.id) for t in atlas.taxonomy.tags),
+            *(routes.tag(t.id) for t in atlas.taxonomy.pages),
             *(routes.topic(t.id) for t in atlas.topics),
+            *((routes.UNSORTED,) if atlas.unsorted else ()),
             routes.COLLECTIONS,
             *(routes.collection(c.id) for c in atlas.collections),
             routes.TIMELINE,
@@ -241,6 +242,8 @@ class Renderer:
             return self._document(
                 src, "tag.md.j2", page=page, listing=listing, chart=chart, map_href=on_map, files=files
             )
+        if src == routes.UNSORTED:
+            return self._document(src, "unsorted.md.j2", listing=listing)
         if folder == "topics":
             return self._document(src, "topic.md.j2", page=v.topic_page(v.topic_by_id[key]), listing=listing)
         if folder == "collections":

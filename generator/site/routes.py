@@ -52,6 +52,9 @@ def topic(topic_id: str) -> str:
     return f"topics/{topic_id}.md"
 
 
+UNSORTED = "topics/not-yet-sorted.md"  # the papers no tag fits and no coherent topic holds (no topic id clashes)
+
+
 def collection(cid: str) -> str:
     return f"collections/{cid}.md"
 

@@ -15,7 +15,7 @@ from generator.atlas import Atlas
 from generator.site.escape import query
 from generator.model import Collection, Paper
 from generator.enrich.tagging import Tag
-from generator.enrich.topics import Topic
+from generator.enrich.topics import UNSORTED_NAME, Topic
 from generator.site import routes
 from generator.site.cards import Card, CardMaker, reason
 from generator.site.paging import page_of
@@ -72,7 +72,7 @@ class Chip:
 
     text: str
     href: str
-    kind: str  # "rule", "inferred" or "topic"
+    kind: str  # "rule", "inferred", "topic" or "unsorted"
     note: str | None = None  # tooltip: why the paper carries it
     id: str = ""  # the tag's or topic's id
 
@@ -83,6 +83,7 @@ class PaperPage:
     paper: Paper
     who: str | None  # the organisation, else the author count
     tags: tuple[Chip, ...]
+    area: Link | None  # the area of its primary tag
     code: tuple[str, ...]
     collections: tuple[Link, ...]
     elsewhere: tuple[External, ...]
@@ -111,6 +112,8 @@ class TagsOverview:
     src: str
     tags: tuple[TagSummary, ...]
     topics: tuple[tuple[Link, int], ...]
+    unsorted: Link | None = None  # the "Not yet sorted" page, when some papers wait there
+    unsorted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,17 +186,27 @@ class SiteViews:
         self.by_id = {p.id: p for p in atlas.papers}
         self.tag_by_id = atlas.taxonomy.by_id
         self.collection_by_id = {c.id: c for c in atlas.collections}
-        members: dict[str, list[Paper]] = {t.id: [] for t in atlas.taxonomy.tags}
+        # Tag and area pages: an area lists the papers of its tags.
+        taxonomy = atlas.taxonomy
+        area_of = {t.id: a.id for t in taxonomy.tags if (a := taxonomy.area_of(t.id)) is not None}
+        members: dict[str, list[Paper]] = {t.id: [] for t in taxonomy.pages}
+        inferred: dict[str, list[Paper]] = {t.id: [] for t in taxonomy.pages}
         for p in atlas.papers:
-            for t in atlas.tags.get(p.id, ()):
+            rule = atlas.tags.get(p.id, ())
+            guessed = [i.tag for i in atlas.inferred.get(p.id, ())]
+            for t in rule:
                 members[t].append(p)
+            for t in guessed:
+                inferred[t].append(p)
+            rule_areas = {area_of[t] for t in rule if t in area_of}
+            for area_id in rule_areas:
+                members[area_id].append(p)
+            for area_id in {area_of[t] for t in guessed if t in area_of} - rule_areas:
+                inferred[area_id].append(p)
         self.tag_members = {t: newest_first(ps) for t, ps in members.items()}
-        inferred: dict[str, list[Paper]] = {t.id: [] for t in atlas.taxonomy.tags}
-        for p in atlas.papers:
-            for i in atlas.inferred.get(p.id, ()):
-                inferred[i.tag].append(p)
         self.inferred_members = {t: newest_first(ps) for t, ps in inferred.items()}
         self.topic_by_id = {t.id: t for t in atlas.topics}
+        self.unsorted = frozenset(atlas.unsorted)
         self._collection_members: dict[str, list[Paper]] | None = None
         self._years: dict[str, list[Paper]] | None = None
         self.cards = CardMaker(self.chips, self._paper_href)
@@ -212,21 +225,30 @@ class SiteViews:
         return Link(topic.name, from_src, routes.topic(topic.id), self.routes)
 
     def chips(self, p: Paper, src: str) -> tuple[Chip, ...]:
-        """Rule tags, then inferred tags, then the automatic topic, each marked as what it is."""
+        """Rule tags (primary first), then inferred tags, then the automatic topic or "Not yet sorted",
+        each marked as what it is."""
         chips = []
         for t in self.atlas.tags.get(p.id, ()):
             tag = self.tag_link(t, src)
             chips.append(Chip(tag.text, tag.href, "rule", id=t))
         for i in self.atlas.inferred.get(p.id, ()):
             tag = self.tag_link(i.tag, src)
-            note = f"inferred from {i.support} of {i.of} related papers"
+            note = f"inferred: no rule matches, but the paper reads like the tag's papers ({i.similarity:.2f})"
             chips.append(Chip(tag.text, tag.href, "inferred", note, i.tag))
         topic_id = self.atlas.topic_of.get(p.id)
         if topic_id is not None:
             topic = self.topic_link(self.topic_by_id[topic_id], src)
             note = "automatic topic: no tag rule matches this paper"
             chips.append(Chip(topic.text, topic.href, "topic", note, topic_id))
+        elif p.id in self.unsorted:
+            href = self.routes.href(src, routes.UNSORTED)
+            note = "no tag fits this paper yet, and it shares no coherent topic with others"
+            chips.append(Chip(UNSORTED_NAME, href, "unsorted", note, "not-yet-sorted"))
         return tuple(chips)
+
+    def area_link(self, p: Paper, src: str) -> Link | None:
+        area = self.atlas.area_of(p.id)
+        return self.tag_link(area.id, src) if area is not None else None
 
     # -- paper pages ---------------------------------------------------------------------
 
@@ -245,6 +267,7 @@ class SiteViews:
             paper=p,
             who=self.cards.who(p),
             tags=self.chips(p, src),
+            area=self.area_link(p, src),
             code=p.code_urls,
             collections=tuple(
                 Link(self.collection_by_id[c].name, src, routes.collection(c), self.routes) for c in p.collections
@@ -276,9 +299,17 @@ class SiteViews:
     def tags_overview(self) -> TagsOverview:
         src = routes.TAGS
         topics = sorted(self.atlas.topics, key=lambda t: (-len(t.papers), t.name.casefold(), t.id))
+        unsorted = Link(UNSORTED_NAME, src, routes.UNSORTED, self.routes) if self.atlas.unsorted else None
         return TagsOverview(
-            src, self.tag_summaries(src), tuple((self.topic_link(t, src), len(t.papers)) for t in topics)
+            src,
+            self.tag_summaries(src),
+            tuple((self.topic_link(t, src), len(t.papers)) for t in topics),
+            unsorted,
+            len(self.atlas.unsorted),
         )
+
+    def unsorted_members(self) -> list[Paper]:
+        return newest_first(self.by_id[pid] for pid in self.atlas.unsorted)
 
     def topic_page(self, topic: Topic) -> TopicPage:
         return TopicPage(routes.topic(topic.id), topic)
