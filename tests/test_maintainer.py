@@ -71,7 +71,15 @@ def _shell(repo: Path, command: str, env: dict[str, str]) -> subprocess.Complete
     return subprocess.run(
         ["bash", "-c", command],
         cwd=repo,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{VENV / 'bin'}:{os.environ['PATH']}", **env},
+        env={
+            **os.environ,
+            "NO_MKDOCS_2_WARNING": "1",
+            "PATH": f"{VENV / 'bin'}:{os.environ['PATH']}",
+            "PYTHONPATH": str(
+                repo
+            ),  # the copy's generator, also in mkdocs' process (not the editable install's)
+            **env,
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -228,6 +236,6 @@ def test_problems_show_as_annotations_and_in_the_summary(published) -> None:
     ), lines
     assert any(line.startswith("::notice file=corpus/robotics.txt,") and "year" in line for line in lines)
     summary = published["summary"]
-    assert "added corpus/robotics\\.txt" in summary
+    assert "| 4: added corpus/control\\-characters\\.txt, corpus/legacy\\-cp1252\\.txt," in summary
     assert "| New papers | 31 |" in summary
     assert re.search(r"\| cut\\-off \| 0 \| 1 \| 0 \|", summary)
