@@ -21,6 +21,7 @@ from typing import Any
 
 from generator.atlas import Atlas
 from generator.model import Paper
+from generator.enrich.topics import UNSORTED_NAME
 from generator.site import routes
 from generator.site.cite import bibtex_entry
 from generator.site.escape import attribute, first_sentence
@@ -148,6 +149,8 @@ class PageMeta:
             return self.map_page()
         if folder == "tags":
             return self.tag(src, key)
+        if src == routes.UNSORTED:
+            return self.unsorted()
         if folder == "topics":
             return self.topic(key)
         if folder == "collections":
@@ -319,6 +322,14 @@ class PageMeta:
         description = (
             f"{topic.name}: an automatic topic of {_plural(len(papers), 'paper')} that no tag covers, "
             "grouped by the similarity of their text."
+        )
+        return self._listing(description, "tag", papers)
+
+    def unsorted(self) -> dict[str, Any]:
+        papers = self.views.unsorted_members()
+        description = (
+            f"{UNSORTED_NAME}: {_plural(len(papers), 'paper')} that no tag fits and no coherent automatic "
+            "topic holds yet, waiting for a tag."
         )
         return self._listing(description, "tag", papers)
 
