@@ -40,17 +40,13 @@ def fold_title(title: str) -> str:
 
 
 # Symbols that name different things when folding drops them: "C++", "C#" and "C" are three titles.
-_SIGNIFICANT_PUNCTUATION = frozenset("#*%@")
-_SIGNIFICANT_CATEGORIES = frozenset({"Sm", "Sc", "So"})  # math (+ < = ≤), currency, other (emoji)
+# Only these: every other symbol folds away as it always did, so no older title changes its id.
+_SIGNIFICANT = frozenset("+#")
 
 
 def title_symbols(title: str) -> str:
     """The symbols of a title that :func:`fold_title` drops but that tell titles apart, in order."""
-    return "".join(
-        c
-        for c in unicodedata.normalize("NFKC", title).casefold()
-        if c in _SIGNIFICANT_PUNCTUATION or unicodedata.category(c) in _SIGNIFICANT_CATEGORIES
-    )
+    return "".join(c for c in unicodedata.normalize("NFKC", title) if c in _SIGNIFICANT)
 
 
 def visible_text(title: str) -> str:
