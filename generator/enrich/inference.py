@@ -67,6 +67,8 @@ class Settings:
     yields: bool = True  # apply the tags' yields_to
     exemplar_weight: float = EXEMPLAR_WEIGHT
     vectors: bool = True  # False: the rules alone (ambiguous rules corroborated only by other rules)
+    fallback_rules: bool = False  # a paper left without a tag gets its best rule tag, agreed or not
+    fallback_sim: float = 2.0  # ... or, with none, its nearest prototype when at least this near
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,17 @@ def decide(
     score = plain + np.where(corroborated, ambiguous, 0.0)
     by_rule = (score >= min_score) & agree
     inferred = strong & ~by_rule
+    if settings.fallback_rules:
+        # A paper the strict tests leave bare keeps the rule tags its vector does not contradict most.
+        bare = ~(by_rule | inferred).any(axis=1, keepdims=True)
+        ruled = score >= min_score
+        evid0 = np.where(ruled, np.minimum(score, RULE_CAP) / RULE_CAP + sim, -np.inf)
+        best0 = evid0 >= evid0.max(axis=1, keepdims=True)
+        by_rule |= bare & ruled & best0
+    if similarity is not None and settings.vectors:
+        bare = ~(by_rule | inferred).any(axis=1, keepdims=True)
+        top = sim >= sim.max(axis=1, keepdims=True)
+        inferred |= bare & top & (sim >= settings.fallback_sim)
     if settings.yields:
         # A tag yields to a more specific one given to the same paper (taxonomy ``yields_to``).
         given = (by_rule | inferred).astype(np.float32)
