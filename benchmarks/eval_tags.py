@@ -261,6 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--old-taxonomy", type=Path, default=OLD_TAXONOMY)
     parser.add_argument("--examples", type=int, default=0, help="print this many held-out assignments")
     parser.add_argument("--calibrate", action="store_true", help="search the thresholds on the tuning split")
+    parser.add_argument(
+        "--split",
+        choices=("all", "tune"),
+        default="all",
+        help="tune: only the tuning split and the corpus sample (tune without seeing the held-out split)",
+    )
     args = parser.parse_args(argv)
 
     taxonomy, problems = load_taxonomy(args.taxonomy)
@@ -276,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("held-out", listings, splits["heldout"]),
         ("tune", listings, splits["tune"]),
     ]
+    tune_only = args.split == "tune"
+    if tune_only:
+        sets = sets[1:]
     corpus_labels = args.data / "labels-corpus.yml"
     if corpus_labels.is_file() and args.corpus.is_dir():
         corpus = build(args.corpus, taxonomies)
@@ -302,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print("\n".join(by_area(taxonomy, full, pairs)))
 
+    if tune_only:
+        return 0
     print("\n## Automatic topics (held-out and tuning listings)\n")
     print("\n".join(topic_report(listings, results["held-out"])))
     if args.examples:

@@ -91,7 +91,17 @@ def test_an_ambiguous_word_counts_when_corroborated() -> None:
 def test_vectors_veto_a_rule_tag_they_contradict() -> None:
     text = ("Graph neural network for molecules", "A graph neural network.")
     assert run([text], [[0.0, 0.5, 0.0]], gap=0.1) == [["graph-neural-networks"]]
-    assert run([text], [[0.6, 0.2, 0.0]], gap=0.1, strong=1.0) == [[]]  # another tag is far nearer
+    contradicted = [[0.6, 0.2, 0.0]]  # another tag is far nearer
+    assert run([text], contradicted, gap=0.1, strong=1.0, fallback_rules=False) == [[]]
+
+
+def test_a_paper_left_bare_keeps_its_best_rule_tag() -> None:
+    # The vectors prefer another tag, but no other tag is given: the rule tag stays the primary.
+    text = ("Graph neural network for molecules", "A graph neural network.")
+    assert run([text], [[0.6, 0.2, 0.0]], gap=0.1, strong=1.0) == [["graph-neural-networks"]]
+    # Not when the paper has a tag the vectors agree with.
+    both = ("Graph neural network meets a diffusion model", "A graph neural network.")
+    assert run([both], [[0.6, 0.2, 0.0]], gap=0.1, strong=1.0) == [["diffusion-models"]]
 
 
 def test_primary_tag_first_and_broad_tags_yield() -> None:
