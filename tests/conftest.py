@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,3 +47,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def build_fixture_site(
+    work: Path,
+    extra: dict[str, bytes],
+    *,
+    options: str = "",
+    docs: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`mkdocs build --strict` of the project's docs and templates over the fixture site's corpus and
+    taxonomy (tests/fixtures/site), plus the ``extra`` corpus files, into ``work/site``."""
+    shutil.copytree(ROOT / "docs", work / "docs")
+    for name, text in (docs or {}).items():
+        (work / "docs" / name).write_text(text, encoding="utf-8")
+    shutil.copytree(FIXTURES / "site" / "corpus", work / "corpus")
+    for name, data in extra.items():
+        (work / "corpus" / name).write_bytes(data)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("taxonomy: taxonomy.yml", f"taxonomy: {FIXTURES / 'site' / 'taxonomy.yml'}")
+    config = config.replace("templates: templates", f"templates: {ROOT / 'templates'}{options}")
+    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)},
+        check=False,
+        timeout=timeout,
+    )

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from generator.ingest.listing import Kind, parse_listing, split_lines
 from generator.ingest.text import decode, has_forbidden, scrub
 from generator.model import Severity
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, build_fixture_site
 
 TAXONOMY = FIXTURES / "site" / "taxonomy.yml"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -197,22 +196,7 @@ def test_check_keeps_every_good_entry_and_reports_every_problem_at_its_line(
 
 
 def _build(work: Path, data: bytes) -> subprocess.CompletedProcess[str]:
-    shutil.copytree(ROOT / "docs", work / "docs")
-    shutil.copytree(FIXTURES / "site" / "corpus", work / "corpus")
-    (work / "corpus" / "fuzz.txt").write_bytes(data)
-    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    text = text.replace("taxonomy: taxonomy.yml", f"taxonomy: {TAXONOMY}")
-    text = text.replace("templates: templates", f"templates: {ROOT / 'templates'}")
-    (work / "mkdocs.yml").write_text(text, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)},
-        check=False,
-        timeout=BUILD_SECONDS,
-    )
+    return build_fixture_site(work, {"fuzz.txt": data}, timeout=BUILD_SECONDS)
 
 
 def _check_outputs(site: Path) -> list[Path]:

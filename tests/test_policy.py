@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from generator.atlas import build_atlas
 from generator.ingest.corpus import ListingCache
 from generator.plugins.atlas import PaperAtlasPlugin
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, build_fixture_site
 
 SITE = FIXTURES / "site"
 UNTAGGED = "Untaggable Paper Title Here"
@@ -39,23 +36,7 @@ def build(
     work: Path, *, options: str = "", docs: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` of the project's docs and templates over the fixture corpus plus extra.txt."""
-    shutil.copytree(ROOT / "docs", work / "docs")
-    for name, text in (docs or {}).items():
-        (work / "docs" / name).write_text(text, encoding="utf-8")
-    shutil.copytree(SITE / "corpus", work / "corpus")
-    (work / "corpus" / "extra.txt").write_text(EXTRA, encoding="utf-8")
-    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    text = text.replace("taxonomy: taxonomy.yml", f"taxonomy: {SITE / 'taxonomy.yml'}")
-    text = text.replace("templates: templates", f"templates: {ROOT / 'templates'}{options}")
-    (work / "mkdocs.yml").write_text(text, encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    return build_fixture_site(work, {"extra.txt": EXTRA.encode()}, options=options, docs=docs)
 
 
 @pytest.mark.e2e
