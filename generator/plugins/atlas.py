@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Stream, fork_now_start_later
+from generator.parallel import Helper, Stream
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
@@ -90,8 +89,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.render_seconds = 0.0
         self.rendered_here = 0
         self.map_job: MapJob | None = None
-        self.start_exports: Callable[[], None] | None = None
-        self.exports: Callable[[], ExportStats] | None = None
+        self.exports: Helper[ExportStats] | None = None
         self.theme_memo = ThemeMemo()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -209,9 +207,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             )
         self.renderer = None
         self._close_stream()
-        if self.start_exports is not None:
-            self.start_exports()
-            self.start_exports = None
+        if self.exports is not None:
+            self.exports.release()
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
@@ -231,7 +228,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         """Write the map's data files, once its layout is done; wait for the files for other tools."""
         if self.exports is not None:
             started = time.perf_counter()
-            stats = self.exports()
+            stats = self.exports.wait()
             self.exports = None
             log.info(
                 "paper-atlas: %d files for other tools (%d feeds, %d .bib of tags and collections); "
@@ -293,7 +290,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             fresh = exporter or Exporter(PageMeta(SiteViews(atlas, site)), name, description, feed_size)
             return write_exports(fresh, site_dir)
 
-        self.start_exports, self.exports = fork_now_start_later(write, len(atlas.papers))
+        self.exports = Helper(write).start(len(atlas.papers), gated=True)
         exporter = None
         bib = site_dir / routes.ATLAS_BIB
         bib.parent.mkdir(parents=True, exist_ok=True)
