@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -235,3 +236,53 @@ def test_cancel_pending_cancels_every_helper_not_waited_for() -> None:
     kept = [parallel.Helper(lambda: time.sleep(60)).start(10, gated=gated) for gated in (False, True)]
     parallel.cancel_pending()
     assert children() == pids and not any(h.active for h in kept)
+
+
+def test_a_failing_rebuild_under_serve_leaves_no_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs' serve, driven as it drives it: the plugin object lives across builds, and each build
+    loads the config again. Above the helper threshold, a build that fails on a template typo, and
+    then the next one (fixed), leave no helper process behind."""
+    from jinja2 import TemplateSyntaxError
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from .conftest import FIXTURES, ROOT
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    paper = templates / "paper.md.j2"
+    good = paper.read_text(encoding="utf-8")
+    paper.write_text(good + "\n{% if %}\n", encoding="utf-8")  # a typo
+    site = FIXTURES / "site"
+    pids = children()
+    started: list[int] = []
+    real_start = multiprocessing.process.BaseProcess.start
+
+    def counted(process: Any) -> None:
+        real_start(process)
+        started.append(process.pid)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+
+    def rebuild() -> None:
+        config = load_config(config_file=str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+        plugin = config.plugins["paper-atlas"]
+        plugin.config["corpus"] = str(site / "corpus")
+        plugin.config["taxonomy"] = str(site / "taxonomy.yml")
+        plugin.config["templates"] = str(templates)
+        if rebuild.first:  # type: ignore[attr-defined]
+            config.plugins.on_startup(command="serve", dirty=False)
+            rebuild.first = False  # type: ignore[attr-defined]
+        build(config, serve_url="http://127.0.0.1:8000/")
+
+    rebuild.first = True  # type: ignore[attr-defined]
+    with pytest.raises(TemplateSyntaxError):
+        rebuild()
+    assert len(started) >= 3  # pages ahead, files for other tools, the map's layout
+    assert children() == pids, "a failed build left helper processes"
+    paper.write_text(good, encoding="utf-8")
+    rebuild()
+    assert children() == pids, "a build left helper processes"
+    assert (tmp_path / "site" / "papers.bib").stat().st_size > 0  # the exports ran in their helper

@@ -13,10 +13,11 @@ Python-Markdown never had to parse, in place of their placeholders
 (:mod:`generator.site.theme`: the nav, tabs and search dialog rendered once, not once a page) and,
 every page being converted, starts writing the files for other tools (``generator.site.exports``:
 records, BibTeX and feeds beside the pages) in a second process, so that it never competes with the
-pages rendered ahead; ``on_post_build`` waits for them; ``on_serve`` adds the corpus,
-taxonomy and templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
-whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
-to the next.
+pages rendered ahead; ``on_post_build`` waits for them; ``on_config`` (a build starts) and
+``on_build_error`` cancel every helper process still pending, so that a failed rebuild under
+``mkdocs serve`` leaves none behind; ``on_serve`` adds the corpus, taxonomy and templates to the
+watched paths. ``on_startup`` makes MkDocs keep this plugin object for the whole ``mkdocs serve``
+session, so its caches (parsed files, tags) survive from one rebuild to the next.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Helper, Stream
+from generator.parallel import Helper, Stream, cancel_pending
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
@@ -94,6 +95,23 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """A build starts (under ``mkdocs serve``, a rebuild): no helper of an earlier one survives it."""
+        self._cancel_helpers()
+        return config
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A build failed, at any event: its helper processes end with it."""
+        self._cancel_helpers()
+
+    def on_shutdown(self) -> None:
+        self._cancel_helpers()
+
+    def _cancel_helpers(self) -> None:
+        """Cancel every helper process still pending (generator.parallel) and let go of them."""
+        cancel_pending()
+        self.stream, self.ahead, self.map_job, self.exports = None, {}, None, None
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return Path(config.config_file_path).parent / value if config.config_file_path else Path(value)
@@ -249,7 +267,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
                 seconds,
                 self.map_job.waited,
             )
-        self.map_job = None
+        self._cancel_helpers()  # none is left by now; and none ever outlives a build
 
     def _close_stream(self) -> None:
         if self.stream is not None:
