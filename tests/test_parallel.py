@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,36 +44,38 @@ def test_a_failing_child_makes_the_caller_redo_the_work(capsys: pytest.CaptureFi
     assert "Traceback (most recent call last)" in err and 'raise RuntimeError("boom")' in err
 
 
-def test_fork_now_start_later_works_only_after_go(tmp_path: Path) -> None:
-    """The child is forked at once but starts its work at go(): here the work reads a file written
-    after the fork, so its result shows when it ran."""
+def test_a_gated_child_works_only_once_released(tmp_path: Path) -> None:
+    """The child is forked at once but starts its work at release(): here the work reads a file
+    written after the fork, so its result shows when it ran."""
     marker = tmp_path / "marker"
-    go, wait = parallel.fork_now_start_later(lambda: (os.getpid(), marker.read_text()), 10)
+    helper = parallel.Helper(lambda: (os.getpid(), marker.read_text())).start(10, gated=True)
     time.sleep(0.2)  # a child that did not wait would have failed on the missing file by now
-    marker.write_text("after go")
-    go()
-    pid, text = wait()
-    assert (pid != os.getpid(), text) == (True, "after go")
+    marker.write_text("after release")
+    helper.release()
+    pid, text = helper.wait()
+    assert (pid != os.getpid(), text) == (True, "after release")
+    assert not helper.active
 
 
-def test_fork_now_start_later_without_go_still_answers() -> None:
-    _, wait = parallel.fork_now_start_later(lambda: os.getpid(), 10)
-    assert wait() != os.getpid()  # waiting lets the child go
+def test_a_gated_child_never_released_still_answers() -> None:
+    helper = parallel.Helper(lambda: os.getpid()).start(10, gated=True)
+    assert helper.wait() != os.getpid()  # waiting releases the child
 
 
-def test_fork_now_start_later_redoes_a_failed_work_here(capsys: pytest.CaptureFixture[str]) -> None:
-    go, wait = parallel.fork_now_start_later(failing, 10)
-    go()
+def test_a_gated_child_that_fails_is_redone_here(capsys: pytest.CaptureFixture[str]) -> None:
+    helper = parallel.Helper(failing).start(10, gated=True)
+    helper.release()
     with pytest.raises(RuntimeError, match="boom"):
-        wait()
+        helper.wait()
     assert "the helper process failed" in capsys.readouterr().err
 
 
-def test_fork_now_start_later_without_a_fork_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gated_helper_without_a_fork_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "ENABLED", False)
-    go, wait = parallel.fork_now_start_later(lambda: os.getpid(), 10)
-    go()
-    assert wait() == os.getpid()
+    helper = parallel.Helper(lambda: os.getpid()).start(10, gated=True)
+    assert not helper.active
+    helper.release()
+    assert helper.wait() == os.getpid()
 
 
 def test_stream_yields_every_item_in_order() -> None:
@@ -156,7 +160,129 @@ def test_fresh_process_gets_its_arguments_through_a_file_it_removes(
 
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", recorded)
     numbers = list(range(200_000))  # more than a pipe holds
-    wait = parallel.call_in_fresh_process(sum, (numbers,), 10**6)
-    assert wait() == sum(numbers)
+    helper = parallel.call_in_fresh_process(sum, (numbers,), 10**6)
+    assert helper.wait() == sum(numbers)
     assert len(made) == 1 and Path(made[0]).parent == tmp_path
     assert not list(tmp_path.iterdir())
+
+
+def children() -> set[int]:
+    """The pids of this process's children, zombies included (/proc), but for multiprocessing's
+    resource tracker: a spawn starts it once, to live as long as this process."""
+    from multiprocessing import resource_tracker
+
+    pids: set[int] = set()
+    for listing in Path("/proc/self/task").glob("*/children"):
+        pids.update(int(pid) for pid in listing.read_text().split())
+    return pids - {getattr(resource_tracker._resource_tracker, "_pid", None) or -1}
+
+
+def open_fds() -> set[str]:
+    return {fd.name for fd in Path("/proc/self/fd").iterdir()}
+
+
+def ended_within(seconds: float, alive: Any) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_gated_child_let_go_of_exits_by_itself(tmp_path: Path) -> None:
+    """A child whose gate is never opened ends, without working, once this process drops its
+    helper: its gate reads as the end. It closed its own copy of the gate's other end right after
+    the fork, and so did a helper forked after it (which holds no copy of that gate either)."""
+    marker = tmp_path / "worked"
+    before = set(multiprocessing.active_children())
+    helper = parallel.Helper(lambda: marker.write_text("worked")).start(10, gated=True)
+    (child,) = set(multiprocessing.active_children()) - before
+    later = parallel.Helper(lambda: time.sleep(60)).start(10, gated=True)  # forked while the first waits
+    del helper
+    assert ended_within(5, child.is_alive), "the dropped child still waits at its gate"
+    assert not marker.exists()
+    later.cancel()
+
+
+def test_cancel_reaps_the_child_and_closes_every_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled, a helper of each kind leaves no process (not even a zombie), no open pipe end and
+    no temporary file; waited for afterwards, it computes the result here."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fds, pids = open_fds(), children()
+    helpers = [
+        parallel.Helper(lambda: os.getpid()).start(10, gated=True),
+        parallel.Helper(lambda: time.sleep(60)).start(10),
+        parallel.Helper(lambda: 0).start_fresh(time.sleep, (60,), 10),
+    ]
+    stream: parallel.Stream[int] = parallel.Stream(lambda: iter(range(10**9)), 10)
+    assert all(h.active for h in helpers) and stream.active
+    assert len(children() - pids) == 4 and list(tmp_path.iterdir())
+    for helper in helpers:
+        helper.cancel()
+        helper.cancel()  # twice is harmless
+    stream.close()
+    assert children() == pids
+    assert open_fds() == fds
+    assert not list(tmp_path.iterdir())
+    assert not any(h.active for h in helpers) and stream.next_batch() is None
+    assert helpers[0].wait() == os.getpid()
+
+
+def test_cancel_pending_cancels_every_helper_not_waited_for() -> None:
+    pids = children()
+    kept = [parallel.Helper(lambda: time.sleep(60)).start(10, gated=gated) for gated in (False, True)]
+    parallel.cancel_pending()
+    assert children() == pids and not any(h.active for h in kept)
+
+
+def test_a_failing_rebuild_under_serve_leaves_no_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs' serve, driven as it drives it: the plugin object lives across builds, and each build
+    loads the config again. Above the helper threshold, a build that fails on a template typo, and
+    then the next one (fixed), leave no helper process behind."""
+    from jinja2 import TemplateSyntaxError
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from .conftest import FIXTURES, ROOT
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    paper = templates / "paper.md.j2"
+    good = paper.read_text(encoding="utf-8")
+    paper.write_text(good + "\n{% if %}\n", encoding="utf-8")  # a typo
+    site = FIXTURES / "site"
+    pids = children()
+    started: list[int] = []
+    real_start = multiprocessing.process.BaseProcess.start
+
+    def counted(process: Any) -> None:
+        real_start(process)
+        started.append(process.pid)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", counted)
+
+    def rebuild() -> None:
+        config = load_config(config_file=str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+        plugin = config.plugins["paper-atlas"]
+        plugin.config["corpus"] = str(site / "corpus")
+        plugin.config["taxonomy"] = str(site / "taxonomy.yml")
+        plugin.config["templates"] = str(templates)
+        if rebuild.first:  # type: ignore[attr-defined]
+            config.plugins.on_startup(command="serve", dirty=False)
+            rebuild.first = False  # type: ignore[attr-defined]
+        build(config, serve_url="http://127.0.0.1:8000/")
+
+    rebuild.first = True  # type: ignore[attr-defined]
+    with pytest.raises(TemplateSyntaxError):
+        rebuild()
+    assert len(started) >= 3  # pages ahead, files for other tools, the map's layout
+    assert children() == pids, "a failed build left helper processes"
+    paper.write_text(good, encoding="utf-8")
+    rebuild()
+    assert children() == pids, "a build left helper processes"
+    assert (tmp_path / "site" / "papers.bib").stat().st_size > 0  # the exports ran in their helper

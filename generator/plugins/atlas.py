@@ -13,10 +13,11 @@ Python-Markdown never had to parse, in place of their placeholders
 (:mod:`generator.site.theme`: the nav, tabs and search dialog rendered once, not once a page) and,
 every page being converted, starts writing the files for other tools (``generator.site.exports``:
 records, BibTeX and feeds beside the pages) in a second process, so that it never competes with the
-pages rendered ahead; ``on_post_build`` waits for them; ``on_serve`` adds the corpus,
-taxonomy and templates to the watched paths. ``on_startup`` makes MkDocs keep this plugin object for the
-whole ``mkdocs serve`` session, so its caches (parsed files, tags) survive from one rebuild
-to the next.
+pages rendered ahead; ``on_post_build`` waits for them; ``on_config`` (a build starts) and
+``on_build_error`` cancel every helper process still pending, so that a failed rebuild under
+``mkdocs serve`` leaves none behind; ``on_serve`` adds the corpus, taxonomy and templates to the
+watched paths. ``on_startup`` makes MkDocs keep this plugin object for the whole ``mkdocs serve``
+session, so its caches (parsed files, tags) survive from one rebuild to the next.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from generator.atlas import Atlas, AtlasCache, build_atlas
-from generator.parallel import Stream, fork_now_start_later
+from generator.parallel import Helper, Stream, cancel_pending
 from generator.report import log_diagnostics, problem_logger
 from generator.site import routes
 from generator.site.exports import Exporter, ExportStats, write_exports
@@ -90,12 +90,28 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         self.render_seconds = 0.0
         self.rendered_here = 0
         self.map_job: MapJob | None = None
-        self.start_exports: Callable[[], None] | None = None
-        self.exports: Callable[[], ExportStats] | None = None
+        self.exports: Helper[ExportStats] | None = None
         self.theme_memo = ThemeMemo()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this object (and its caches) across ``mkdocs serve`` rebuilds."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """A build starts (under ``mkdocs serve``, a rebuild): no helper of an earlier one survives it."""
+        self._cancel_helpers()
+        return config
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A build failed, at any event: its helper processes end with it."""
+        self._cancel_helpers()
+
+    def on_shutdown(self) -> None:
+        self._cancel_helpers()
+
+    def _cancel_helpers(self) -> None:
+        """Cancel every helper process still pending (generator.parallel) and let go of them."""
+        cancel_pending()
+        self.stream, self.ahead, self.map_job, self.exports = None, {}, None, None
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return Path(config.config_file_path).parent / value if config.config_file_path else Path(value)
@@ -209,9 +225,8 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             )
         self.renderer = None
         self._close_stream()
-        if self.start_exports is not None:
-            self.start_exports()
-            self.start_exports = None
+        if self.exports is not None:
+            self.exports.release()
         return env
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
@@ -231,7 +246,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
         """Write the map's data files, once its layout is done; wait for the files for other tools."""
         if self.exports is not None:
             started = time.perf_counter()
-            stats = self.exports()
+            stats = self.exports.wait()
             self.exports = None
             log.info(
                 "paper-atlas: %d files for other tools (%d feeds, %d .bib of tags and collections); "
@@ -252,7 +267,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
                 seconds,
                 self.map_job.waited,
             )
-        self.map_job = None
+        self._cancel_helpers()  # none is left by now; and none ever outlives a build
 
     def _close_stream(self) -> None:
         if self.stream is not None:
@@ -293,7 +308,7 @@ class PaperAtlasPlugin(BasePlugin[PaperAtlasConfig]):
             fresh = exporter or Exporter(PageMeta(SiteViews(atlas, site)), name, description, feed_size)
             return write_exports(fresh, site_dir)
 
-        self.start_exports, self.exports = fork_now_start_later(write, len(atlas.papers))
+        self.exports = Helper(write).start(len(atlas.papers), gated=True)
         exporter = None
         bib = site_dir / routes.ATLAS_BIB
         bib.parent.mkdir(parents=True, exist_ok=True)

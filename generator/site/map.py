@@ -319,7 +319,7 @@ class MapJob:
         # At a lower priority: the layout is needed only when the map page is written, after every
         # page is converted, while the helper that renders pages ahead is needed at once; both
         # would otherwise share the second core evenly.
-        self._wait = call_in_fresh_process(timed_layout, (ids, space), len(ids), nice=10)
+        self._layout = call_in_fresh_process(timed_layout, (ids, space), len(ids), nice=10)
         self._result: tuple[Layout, float] | None = None
         self.waited = 0.0  # seconds this process waited for the layout
 
@@ -327,7 +327,7 @@ class MapJob:
         """The layout and its seconds (waiting for the other process the first time)."""
         if self._result is None:
             started = time.perf_counter()
-            self._result = self._wait()
+            self._result = self._layout.wait()
             self.waited = time.perf_counter() - started
         return self._result
 
