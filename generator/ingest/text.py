@@ -67,6 +67,12 @@ def decode(path: str, data: bytes) -> Decoded:
                 path, 1, Severity.INFO, "line breaks are CRs alone (old Mac style); read as line breaks"
             )
         )
+    controls = len(_CONTROL_BYTES.findall(data))
+    if b"\x00" not in data and controls <= max(2, 0.1 * len(data)):
+        try:  # the usual file: UTF-8 throughout, decoded at once (scrub() reads its CRs)
+            return Decoded(data.decode("utf-8"), tuple(problems))
+        except UnicodeDecodeError:
+            pass
     raw_lines = data.split(newline)
     lines: list[str] = []
     with_nul: list[int] = []  # lines with NUL bytes
@@ -101,7 +107,6 @@ def decode(path: str, data: bytes) -> Decoded:
                 )
             )
             lines.append(raw.decode("cp1252", errors="replace"))
-    controls = len(_CONTROL_BYTES.findall(data))
     many_nul = len(with_nul) >= 2 and len(with_nul) > BINARY_SHARE * len(raw_lines)
     if many_nul or controls > max(2, 0.1 * len(data)):
         first = data.find(b"\x00") if with_nul else _CONTROL_BYTES.search(data).start()  # type: ignore[union-attr]
