@@ -40,6 +40,7 @@ _TAG_KEYS: Final = frozenset({"id", "name", "description", "parent", "match", "m
 _REQUIRED_TAG_KEYS: Final = ("id", "name", "description", "match")
 _MATCH_KEYS: Final = frozenset({"phrases", "aliases", "exclude", "ambiguous"})
 _AREA_KEYS: Final = frozenset({"id", "name", "description", "arxiv"})
+_REQUIRED_AREA_KEYS: Final = ("id", "name", "description", "arxiv")  # every key of an area
 _ROOT_KEYS: Final = frozenset({"tags", "areas"})
 ARXIV_PATTERN: Final = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?")
 _NULL_TAG: Final = "tag:yaml.org,2002:null"
@@ -126,7 +127,7 @@ def _parse_tag(node: Node, problems: _Problems, index: int) -> tuple[Tag | None,
         return None, None
     errors_before = problems.error_count()
     items = _mapping_items(node, problems, f"tags[{index}]", line)
-    tag_id, label = _tag_id(items, problems, index, line)
+    tag_id, label = _entry_id(items, problems, ("tags", index, line), _TAG_KEYS, _REQUIRED_TAG_KEYS)
     name, description, parent, min_score = _tag_fields(items, problems, label, line)
     phrases, aliases, exclude, ambiguous = _match_rules(items, problems, label, line)
     yields_to: tuple[str, ...] | None = ()
@@ -160,17 +161,7 @@ def _parse_area(node: Node, problems: _Problems, index: int) -> tuple[Tag | None
         return None, None
     errors_before = problems.error_count()
     items = _mapping_items(node, problems, f"areas[{index}]", line)
-    raw_id = items.get("id")
-    area_id = _string(raw_id[1], problems, f"areas[{index}].id", line) if raw_id else None
-    label = f"area {area_id!r}" if area_id else f"areas[{index}]"
-    if area_id is not None and not ID_PATTERN.fullmatch(area_id):
-        problems.error(line, f"{label}: id must be lowercase letters, digits and single inner hyphens")
-        area_id = None
-    for key in sorted(items.keys() - _AREA_KEYS):
-        problems.error(line, f"{label}: unknown key {key!r} (allowed: {', '.join(sorted(_AREA_KEYS))})")
-    for key in ("id", "name", "description", "arxiv"):
-        if key not in items:
-            problems.error(line, f"{label}: missing required key {key!r}")
+    area_id, label = _entry_id(items, problems, ("areas", index, line), _AREA_KEYS, _REQUIRED_AREA_KEYS)
     name = _string(items["name"][1], problems, f"{label}: name", line) if "name" in items else None
     description = None
     if "description" in items:
@@ -192,21 +183,29 @@ def _parse_area(node: Node, problems: _Problems, index: int) -> tuple[Tag | None
 _Items = dict[str, tuple[Node, Node]]
 
 
-def _tag_id(items: _Items, problems: _Problems, index: int, line: int) -> tuple[str | None, str]:
-    """The tag's id (None if missing or malformed) and how to name the tag in messages; also checks
-    that its keys are the known ones and the required ones are there."""
+def _entry_id(
+    items: _Items,
+    problems: _Problems,
+    where: tuple[str, int, int],
+    allowed: frozenset[str],
+    required: tuple[str, ...],
+) -> tuple[str | None, str]:
+    """The id of an entry of ``areas`` or ``tags`` (None if missing or malformed) and how to name the
+    entry in messages; also checks that its keys are the known ones and the required ones are there.
+    ``where`` is (section, index, line): ``("tags", 3, 120)``."""
+    section, index, line = where
     raw_id = items.get("id")
-    tag_id = _string(raw_id[1], problems, f"tags[{index}].id", line) if raw_id else None
-    label = f"tag {tag_id!r}" if tag_id else f"tags[{index}]"
-    if tag_id is not None and not ID_PATTERN.fullmatch(tag_id):
+    entry_id = _string(raw_id[1], problems, f"{section}[{index}].id", line) if raw_id else None
+    label = f"{section[:-1]} {entry_id!r}" if entry_id else f"{section}[{index}]"
+    if entry_id is not None and not ID_PATTERN.fullmatch(entry_id):
         problems.error(line, f"{label}: id must be lowercase letters, digits and single inner hyphens")
-        tag_id = None
-    for key in sorted(items.keys() - _TAG_KEYS):
-        problems.error(line, f"{label}: unknown key {key!r} (allowed: {', '.join(sorted(_TAG_KEYS))})")
-    for key in _REQUIRED_TAG_KEYS:
+        entry_id = None
+    for key in sorted(items.keys() - allowed):
+        problems.error(line, f"{label}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+    for key in required:
         if key not in items:
             problems.error(line, f"{label}: missing required key {key!r}")
-    return tag_id, label
+    return entry_id, label
 
 
 def _tag_fields(
