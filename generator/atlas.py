@@ -34,9 +34,8 @@ from generator.parallel import call_in_background
 class Atlas:
     corpus: Corpus
     taxonomy: Taxonomy
-    tags: dict[
-        str, tuple[str, ...]
-    ]  # paper id -> tag ids given by rule (and agreed by the vectors), primary first
+    tags: dict[str, tuple[str, ...]]
+    """Paper id -> tag ids given by rule (and agreed by the vectors), primary first."""
     related: dict[str, tuple[Related, ...]]
     mentions: dict[str, tuple[str, ...]]
     mentioned_by: dict[str, tuple[str, ...]]

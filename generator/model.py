@@ -64,7 +64,7 @@ def display_path(path: Path) -> str:
 
 
 def _printable(char: str) -> str:
-    return char if char.isprintable() else repr(char)[1:-1] if char != "'" else char
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 def count(diagnostics: Iterable[Diagnostic], severity: Severity) -> int:
